@@ -1,0 +1,50 @@
+# EPI Events: `make run` serves the demo site, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install messages compilemessages migrate demo lint bench worker clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+compilemessages: $(STAMP)
+	$(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
+	$(PY) manage.py makemessages --all --no-obsolete -d djangojs --ignore=.venv --ignore=staticfiles --ignore=static/vendor
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate --noinput
+
+demo: migrate compilemessages
+	$(PY) manage.py seed_demo
+
+run: demo
+	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+test: compilemessages
+	$(PY) -m ruff check .
+	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings_test
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A config worker --beat --loglevel=info
+
+bench: $(STAMP)
+	$(PY) bench/registration_race.py
+	$(PY) bench/ical_feed.py
+	$(PY) bench/certificates.py
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,11 @@
+from django.conf import settings
+
+from events import permissions
+
+
+def site(request):
+    user = getattr(request, "user", None)
+    return {
+        "SITE_URL": settings.SITE_URL,
+        "user_is_organizer": bool(user and permissions.is_organizer(user)),
+    }

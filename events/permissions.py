@@ -1,0 +1,65 @@
+"""Every access decision of the events app. Views ask here; tests cover it as a matrix.
+
+Roles: platform admin (``is_staff``), city organizer (a CityMembership), trainer
+(assigned to an event), participant (any signed-in user), visitor (anonymous).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from events.models import City, Event
+
+
+def is_platform_admin(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def organized_city_ids(user: User) -> set[int]:
+    """Ids of the cities the user organizes, cached on the user object for the request."""
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_organized_city_ids", None)
+    if cached is None:
+        cached = set(user.city_memberships.values_list("city_id", flat=True))
+        user._organized_city_ids = cached
+    return cached
+
+
+def is_organizer(user: User) -> bool:
+    return is_platform_admin(user) or bool(organized_city_ids(user))
+
+
+def can_manage_city(user: User, city: City) -> bool:
+    return is_platform_admin(user) or city.pk in organized_city_ids(user)
+
+
+def can_manage_event(user: User, event: Event) -> bool:
+    return can_manage_city(user, event.city) if user.is_authenticated else False
+
+
+def is_trainer_of(user: User, event: Event) -> bool:
+    if not user.is_authenticated:
+        return False
+    cached = getattr(event, "_trainer_ids", None)
+    if cached is None:
+        cached = set(event.trainers.values_list("pk", flat=True))
+        event._trainer_ids = cached
+    return user.pk in cached
+
+
+def can_view_event(user: User, event: Event) -> bool:
+    """Drafts are visible only to those who manage them; the rest is public."""
+    if event.status != event.Status.DRAFT:
+        return True
+    return can_manage_event(user, event)
+
+
+def can_take_attendance(user: User, event: Event) -> bool:
+    return can_manage_event(user, event) or is_trainer_of(user, event)
+
+
+def can_manage_registrations(user: User, event: Event) -> bool:
+    return can_manage_event(user, event)

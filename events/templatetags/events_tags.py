@@ -1,0 +1,98 @@
+"""Presentation helpers: sanitised Markdown and times in the city's zone with its name."""
+
+import markdown as md
+import nh3
+from django import template
+from django.utils import formats, timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+_ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "h2", "h3", "h4", "blockquote", "code", "pre", "hr",
+}
+
+
+@register.filter
+def markdown(text: str) -> str:
+    """Markdown to HTML with everything that could run script stripped out."""
+    html = md.markdown(text or "", extensions=["sane_lists"], output_format="html")
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return mark_safe(clean)
+
+
+def _local(value, tz):
+    return timezone.localtime(value, tz)
+
+
+@register.filter
+def in_tz(value, tz):
+    """A datetime converted to a city's zone (``tz`` is a ZoneInfo)."""
+    if value is None:
+        return None
+    return _local(value, tz)
+
+
+@register.simple_tag
+def session_when(session, city):
+    """'Tue 3 March 2026, 10:00–12:30 EET (Europe/Riga)' in the reader's locale."""
+    tz = city.tzinfo
+    start, end = _local(session.starts_at, tz), _local(session.ends_at, tz)
+    day = formats.date_format(start, "DATE_FORMAT")
+    weekday = formats.date_format(start, "l")
+    start_time = formats.time_format(start, "TIME_FORMAT")
+    if start.date() == end.date():
+        end_part = formats.time_format(end, "TIME_FORMAT")
+    else:
+        end_part = formats.date_format(end, "DATE_FORMAT") + " " + formats.time_format(end, "TIME_FORMAT")
+    return _("%(weekday)s %(day)s, %(start)s–%(end)s %(abbr)s (%(zone)s)") % {
+        "weekday": weekday,
+        "day": day,
+        "start": start_time,
+        "end": end_part,
+        "abbr": start.tzname(),
+        "zone": city.timezone,
+    }
+
+
+@register.simple_tag
+def event_dates(event):
+    """The event's date span in its city's zone, e.g. '3 March 2026' or '3 March – 7 April 2026'."""
+    if not event.starts_at:
+        return _("Dates to be announced")
+    tz = event.city.tzinfo
+    start, end = _local(event.starts_at, tz), _local(event.ends_at, tz)
+    if start.date() == end.date():
+        return formats.date_format(start, "DATE_FORMAT")
+    return _("%(start)s – %(end)s") % {
+        "start": formats.date_format(start, "DATE_FORMAT"),
+        "end": formats.date_format(end, "DATE_FORMAT"),
+    }
+
+
+@register.simple_tag
+def local_datetime(value, city):
+    """A single instant in the city's zone with the zone's name."""
+    if value is None:
+        return ""
+    local = _local(value, city.tzinfo)
+    return "%s %s (%s)" % (formats.date_format(local, "DATETIME_FORMAT"), local.tzname(), city.timezone)
+
+
+@register.simple_tag(takes_context=True)
+def query_transform(context, **kwargs):
+    """The current query string with some parameters replaced (for pagination links)."""
+    params = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return params.urlencode()

@@ -1,0 +1,53 @@
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from events import permissions
+from events.filters import EventFilterForm
+from events.models import City, Event
+
+PAGE_SIZE = 20
+
+
+def home(request):
+    upcoming = Event.objects.visible().upcoming().for_listing().order_by("starts_at", "id")[:12]
+    cities = City.objects.all()
+    return render(request, "events/home.html", {"events": upcoming, "cities": cities})
+
+
+def city_list(request):
+    return render(request, "events/city_list.html", {"cities": City.objects.all()})
+
+
+def city_detail(request, slug):
+    city = get_object_or_404(City, slug=slug)
+    events = Event.objects.visible().upcoming().filter(city=city).for_listing().order_by("starts_at", "id")
+    return render(request, "events/city_detail.html", {"city": city, "events": events})
+
+
+def event_list(request):
+    form = EventFilterForm(request.GET or None)
+    events = form.filter(Event.objects.visible().for_listing()) if request.GET else Event.objects.visible().upcoming().for_listing()
+    page = Paginator(events.order_by("starts_at", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "events/event_list.html", {"form": form, "page": page, "events": page.object_list})
+
+
+def event_detail(request, pk):
+    event = get_object_or_404(
+        Event.objects.select_related("city").prefetch_related("sessions", "trainers"), pk=pk
+    )
+    if not permissions.can_view_event(request.user, event):
+        raise Http404
+    confirmed = event.registrations.filter(status="confirmed").count()
+    seats_left = None if event.capacity is None else max(event.capacity - confirmed, 0)
+    context = {
+        "event": event,
+        "city": event.city,
+        "sessions": event.sessions.all(),
+        "trainers": event.trainers.all(),
+        "seats_left": seats_left,
+        "can_manage": permissions.can_manage_event(request.user, event),
+        "now": timezone.now(),
+    }
+    return render(request, "events/event_detail.html", context)

@@ -1,0 +1,103 @@
+"""factory-boy factories shared by the whole suite."""
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.models import User
+from events.models import City, CityMembership, Event, Registration, Session
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"Person Nº{n} Łukasz Åström")
+    preferred_language = "en"
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        # Mirrors allauth's own record so the user can log in with mandatory verification.
+        if create and extracted is not False:
+            from allauth.account.models import EmailAddress
+
+            self.save()
+            EmailAddress.objects.get_or_create(user=self, email=self.email, defaults={"verified": True, "primary": True})
+
+
+class CityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = City
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"City {n}")
+    slug = factory.Sequence(lambda n: f"city-{n}")
+    country = "LV"
+    timezone = "Europe/Riga"
+    default_language = "lv"
+    narrative = "We build **trust** between neighbours."
+
+
+class OrganizerFactory(UserFactory):
+    @factory.post_generation
+    def city(self, create, extracted, **kwargs):
+        if create and extracted is not None:
+            CityMembership.objects.create(user=self, city=extracted)
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    """A published event with one two-hour session a week from now, unless told otherwise."""
+
+    class Meta:
+        model = Event
+        skip_postgeneration_save = True
+
+    city = factory.SubFactory(CityFactory)
+    kind = Event.Kind.LAUNCH
+    area = Event.Area.INTERACTION
+    title = factory.Sequence(lambda n: f"Event {n}")
+    summary = "A meeting of neighbours."
+    language = "en"
+    venue_name = "City Hall"
+    venue_address = "Main Square 1"
+    status = Event.Status.PUBLISHED
+    capacity = None
+
+    @factory.post_generation
+    def sessions(self, create, extracted, **kwargs):
+        """``sessions=N`` adds N weekly sessions (default 1); ``sessions=0`` none."""
+        if not create:
+            return
+        count = 1 if extracted is None else extracted
+        start = kwargs.get("start") or (timezone.now() + timedelta(days=7)).replace(microsecond=0)
+        for i in range(count):
+            s = start + timedelta(days=7 * i)
+            Session.objects.create(event=self, starts_at=s, ends_at=s + timedelta(hours=2), title=f"Session {i + 1}")
+        if count:
+            from events.services.events import _refresh_event_dates
+
+            _refresh_event_dates(self)
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Session
+
+    event = factory.SubFactory(EventFactory, sessions=0)
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=2))
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    """A row written directly, for setting up state in tests; real code uses the services."""
+
+    class Meta:
+        model = Registration
+
+    event = factory.SubFactory(EventFactory)
+    user = factory.SubFactory(UserFactory)
+    status = Registration.Status.CONFIRMED
