@@ -365,3 +365,50 @@ class Attendance(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "registration"], name="attendance_one_per_session_registration")
         ]
+
+
+class OutgoingEmail(models.Model):
+    """One email, rendered in its recipient's language when queued and sent by a task.
+
+    Keeping the rendered message lets a worker retry it after the mail server comes
+    back, and lets organizers see what failed.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="outgoing_emails"
+    )
+    event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="outgoing_emails")
+    to_email = models.EmailField(_("recipient"))
+    template = models.CharField(_("template"), max_length=100)
+    language = models.CharField(max_length=10)
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    # An iCalendar invitation sent as a text/calendar alternative (METHOD REQUEST or CANCEL).
+    calendar_method = models.CharField(max_length=10, blank=True)
+    calendar_body = models.TextField(blank=True)
+    # Optional attachment, e.g. a certificate PDF, read from storage at send time.
+    attachment_name = models.CharField(max_length=200, blank=True)
+    attachment_path = models.CharField(max_length=300, blank=True)
+    attachment_mimetype = models.CharField(max_length=100, blank=True)
+    # Makes "send once" jobs (reminders) safe to run twice.
+    dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="outgoingemail_status_idx")]
+
+    def __str__(self):
+        return f"{self.template} → {self.to_email} ({self.status})"

@@ -48,6 +48,7 @@ def event_detail(request, pk):
         "trainers": event.trainers.all(),
         "seats_left": seats_left,
         "can_manage": permissions.can_manage_event(request.user, event),
+        "is_trainer": permissions.is_trainer_of(request.user, event),
         "now": timezone.now(),
     }
     return render(request, "events/event_detail.html", context)
