@@ -366,6 +366,9 @@ class Attendance(models.Model):
             models.UniqueConstraint(fields=["session", "registration"], name="attendance_one_per_session_registration")
         ]
 
+    def __str__(self):
+        return f"{self.registration_id} @ {self.session_id}: {'present' if self.present else 'absent'}"
+
 
 class OutgoingEmail(models.Model):
     """One email, rendered in its recipient's language when queued and sent by a task.
