@@ -341,6 +341,54 @@ class Registration(models.Model):
         return self.status in self.ACTIVE_STATUSES
 
 
+class Question(models.Model):
+    """A question an organizer asks everyone registering for one event."""
+
+    class Kind(models.TextChoices):
+        SHORT_TEXT = "short_text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        SINGLE_CHOICE = "single_choice", _("Single choice")
+        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+        YES_NO = "yes_no", _("Yes / no")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions", verbose_name=_("event"))
+    label = models.CharField(_("question"), max_length=300)
+    # {"es": "...", "sv": "..."}: the label in other languages; `label` is the fallback.
+    label_translations = models.JSONField(_("translations of the question"), default=dict, blank=True)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    required = models.BooleanField(_("required"), default=False)
+    # [{"value": "wheelchair", "label": "Wheelchair access", "translations": {"sv": "..."}}, ...]
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.label
+
+    def label_for(self, language: str) -> str:
+        return (self.label_translations or {}).get(language) or self.label
+
+
+class Answer(models.Model):
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    # str for text and single choice, list[str] for multiple choice, bool for yes/no.
+    value = models.JSONField()
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [models.UniqueConstraint(fields=["registration", "question"], name="answer_one_per_question")]
+
+    def __str__(self):
+        return f"{self.question_id}: {self.value}"
+
+
 class Attendance(models.Model):
     """Whether a confirmed participant was present at one session."""
 
