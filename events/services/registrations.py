@@ -1,30 +1,479 @@
 """The only door through which registrations change state (create, cancel, approve,
 reject, promote) and through which an event's capacity changes.
 
-Every function here runs in a transaction and locks the event row before counting.
+Every state change runs in one transaction that locks the event row once, late,
+right before counting seats, so two people can never take the same last seat and
+the waiting list is in commit order. Promotion from the waiting list happens in
+the same transaction as the change that freed the seat: nobody waits while a seat
+is free. Emails are queued only after the transaction commits.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from events.models import Event, Registration
+from accounts.models import User
+from events import permissions
+from events.models import Answer, Event, Question, Registration
+
+Status = Registration.Status
+Source = Registration.Source
+
+SHORT_TEXT_MAX = 300
+LONG_TEXT_MAX = 5000
 
 
 class RegistrationError(Exception):
-    """A change the event's state does not allow; ``str()`` is a translated message for the user."""
+    """A change the event's state does not allow; ``str()`` is a translated message for the user.
+
+    ``code`` names the reason for callers that branch on it ("closed", "cancelled",
+    "duplicate", "consent", "answers", "not_allowed", "state", "full", "capacity");
+    ``field_errors`` maps question ids to messages when answers are at fault.
+    """
+
+    def __init__(self, message: str, *, code: str = "invalid", field_errors: dict[int, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field_errors = field_errors or {}
 
 
-@transaction.atomic
-def event_change_capacity(*, event: Event, capacity: int | None) -> Event:
-    locked = Event.objects.select_for_update().get(pk=event.pk)
-    if capacity is not None:
-        confirmed = Registration.objects.filter(event=locked, status=Registration.Status.CONFIRMED).count()
-        if capacity < confirmed:
-            raise RegistrationError(
-                _("The capacity cannot be lower than the %(count)d confirmed registrations.") % {"count": confirmed}
+# --------------------------------------------------------------------------- locking and counting
+
+
+def _lock_event(event_id: int) -> Event:
+    """The one row lock that serialises every seat decision of an event.
+
+    Kept as its own function so the race tests can replace it and show the
+    overbooking that happens without it.
+    """
+    return Event.objects.select_for_update().select_related("city").get(pk=event_id)
+
+
+def _confirmed_count(event: Event) -> int:
+    return Registration.objects.filter(event=event, status=Status.CONFIRMED).count()
+
+
+def _seats_free(event: Event) -> int | None:
+    """Free seats of a locked event; None when the event has no seat limit."""
+    if event.capacity is None:
+        return None
+    return max(event.capacity - _confirmed_count(event), 0)
+
+
+def _next_waiting_rank(event: Event) -> int:
+    # Over every registration of the event, not only those still waiting, so a
+    # rank is never handed out twice and the list keeps its commit order.
+    current = Registration.objects.filter(event=event).aggregate(top=Max("waiting_rank"))["top"]
+    return (current or 0) + 1
+
+
+def _promotion_allowed(event: Event) -> bool:
+    # Promoting people into a cancelled or finished event would only send them
+    # a misleading "you have a seat" email.
+    if event.status != Event.Status.PUBLISHED:
+        return False
+    return event.ends_at is None or event.ends_at > timezone.now()
+
+
+def _fill_free_seats(event: Event) -> list[Registration]:
+    """Move the first people of the waiting list into free seats of a locked event."""
+    if not _promotion_allowed(event):
+        return []
+    free = _seats_free(event)
+    waiting = Registration.objects.filter(event=event, status=Status.WAITING).order_by("waiting_rank", "pk")
+    if free is not None:
+        if free <= 0:
+            return []
+        waiting = waiting[:free]
+    promoted = list(waiting)
+    if not promoted:
+        return []
+    now = timezone.now()
+    Registration.objects.filter(pk__in=[r.pk for r in promoted]).update(status=Status.CONFIRMED, updated_at=now)
+    for registration in promoted:
+        registration.status = Status.CONFIRMED
+        registration.updated_at = now
+    return promoted
+
+
+# --------------------------------------------------------------------------- emails after commit
+
+
+@dataclass
+class _Mail:
+    registration_id: int
+    template: str
+    calendar_method: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def _mail_after_commit(mails: Iterable[_Mail]) -> None:
+    for mail in mails:
+        # robust: the registration is committed; a failure to queue its email
+        # (template error, broker down) must not turn that success into an error page.
+        transaction.on_commit(lambda mail=mail: _send_registration_mail(mail), robust=True)
+
+
+def _send_registration_mail(mail: _Mail) -> None:
+    from events.invitations import registration_invitation
+    from events.services.emails import email_queue
+
+    registration = (
+        Registration.objects.select_related("event__city", "user").filter(pk=mail.registration_id).first()
+    )
+    if registration is None:
+        return
+    context = {"registration": registration, **mail.context}
+    if mail.template == "registration_waiting":
+        context["position"] = waiting_position(registration=registration)
+    calendar = None
+    if mail.calendar_method:
+        calendar = registration_invitation(registration=registration, method=mail.calendar_method)
+    email_queue(
+        user=registration.user,
+        template=mail.template,
+        context=context,
+        event=registration.event,
+        calendar=calendar,
+    )
+
+
+def _promoted_mails(promoted: Iterable[Registration]) -> list[_Mail]:
+    return [_Mail(r.pk, "registration_promoted", "REQUEST") for r in promoted]
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())
+
+
+def _clean_answer(question: Question, value: object) -> object:
+    """The stored form of one answer, or ValueError with a message for the user."""
+    kind = question.kind
+    allowed = {str(choice.get("value")) for choice in question.choices or [] if isinstance(choice, dict)}
+    if kind in (Question.Kind.SHORT_TEXT, Question.Kind.LONG_TEXT):
+        if not isinstance(value, str):
+            raise ValueError(_("Please type your answer as text."))
+        value = value.strip()
+        limit = SHORT_TEXT_MAX if kind == Question.Kind.SHORT_TEXT else LONG_TEXT_MAX
+        if len(value) > limit:
+            raise ValueError(_("Please keep your answer under %(limit)d characters.") % {"limit": limit})
+        return value
+    if kind == Question.Kind.SINGLE_CHOICE:
+        if not isinstance(value, str) or value not in allowed:
+            raise ValueError(_("Please choose one of the offered answers."))
+        return value
+    if kind == Question.Kind.MULTIPLE_CHOICE:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+            raise ValueError(_("Please choose among the offered answers."))
+        if set(value) - allowed:
+            raise ValueError(_("Please choose among the offered answers."))
+        # Keep the organizer's order, once each.
+        order = [str(choice.get("value")) for choice in question.choices if isinstance(choice, dict)]
+        return [option for option in order if option in set(value)]
+    if kind == Question.Kind.YES_NO:
+        if not isinstance(value, bool):
+            raise ValueError(_("Please answer yes or no."))
+        return value
+    raise ValueError(_("This question cannot be answered."))
+
+
+def _validate_answers(
+    *, event: Event, answers: dict[int, object] | None, require_all: bool
+) -> list[tuple[Question, object]]:
+    answers = dict(answers or {})
+    questions = {q.pk: q for q in Question.objects.filter(event=event)}
+    errors: dict[int, str] = {}
+    unknown = []
+    for key in answers:
+        try:
+            qid = int(key)
+        except (TypeError, ValueError):
+            unknown.append(key)
+            continue
+        if qid not in questions:
+            unknown.append(key)
+    if unknown:
+        raise RegistrationError(
+            _("Some answers do not belong to this event's questions. Please reload the form and try again."),
+            code="answers",
+        )
+    by_id = {int(k): v for k, v in answers.items()}
+    cleaned: list[tuple[Question, object]] = []
+    for qid, question in questions.items():
+        value = by_id.get(qid)
+        if _is_blank(value):
+            if question.required and require_all:
+                errors[qid] = _("This question needs an answer.")
+            continue
+        try:
+            cleaned.append((question, _clean_answer(question, value)))
+        except ValueError as exc:
+            errors[qid] = str(exc)
+    if errors:
+        raise RegistrationError(_("Please check your answers."), code="answers", field_errors=errors)
+    return cleaned
+
+
+# --------------------------------------------------------------------------- the services
+
+
+def registration_create(
+    *,
+    event: Event,
+    user: User,
+    answers: dict[int, object] | None = None,
+    consent_version: str | None = None,
+    source: str = Source.ONLINE,
+    actor: User | None = None,
+) -> Registration:
+    """Register ``user`` for ``event``: confirmed, waiting or pending approval.
+
+    Online registrations need an open registration window, answers to the required
+    questions and data-protection consent. Organizers (``source`` organizer or
+    walk-in) may register people outside the window, without answers to required
+    questions and without approval, but never for a cancelled or draft event.
+    """
+    by_organizer = source != Source.ONLINE
+    if source not in Source.values:
+        raise RegistrationError(_("Unknown registration source."), code="invalid")
+    if by_organizer and (actor is None or not permissions.can_manage_registrations(actor, event)):
+        raise RegistrationError(_("Only the event's organizers can add participants."), code="not_allowed")
+    if not by_organizer and not consent_version:
+        raise RegistrationError(
+            _("Please accept the data-protection notice to register."), code="consent"
+        )
+    cleaned = _validate_answers(event=event, answers=answers, require_all=not by_organizer)
+
+    try:
+        with transaction.atomic():
+            locked = _lock_event(event.pk)
+            if locked.status == Event.Status.CANCELLED:
+                raise RegistrationError(_("This event has been cancelled."), code="cancelled")
+            if locked.status != Event.Status.PUBLISHED:
+                raise RegistrationError(_("This event is not open for registration."), code="closed")
+            if not by_organizer and not locked.registration_is_open():
+                now = timezone.now()
+                if locked.registration_opens_at and now < locked.registration_opens_at:
+                    raise RegistrationError(_("Registration has not opened yet."), code="not_open")
+                raise RegistrationError(_("Registration for this event is closed."), code="closed")
+            if Registration.objects.filter(event=locked, user=user, status__in=Registration.ACTIVE_STATUSES).exists():
+                raise RegistrationError(_("You are already registered for this event."), code="duplicate")
+
+            registration = Registration(event=locked, user=user, source=source)
+            if consent_version:
+                registration.consent_text_version = consent_version
+                registration.consent_given_at = timezone.now()
+            if by_organizer:
+                registration.decided_by = actor
+                registration.decided_at = timezone.now()
+            if locked.requires_approval and not by_organizer:
+                registration.status = Status.PENDING
+            else:
+                free = _seats_free(locked)
+                if free is None or free > 0:
+                    registration.status = Status.CONFIRMED
+                else:
+                    registration.status = Status.WAITING
+                    registration.waiting_rank = _next_waiting_rank(locked)
+            registration.save()
+            Answer.objects.bulk_create(
+                Answer(registration=registration, question=question, value=value) for question, value in cleaned
             )
-    locked.capacity = capacity
-    locked.save(update_fields=["capacity", "updated_at"])
+            template, method = {
+                Status.CONFIRMED: ("registration_confirmed", "REQUEST"),
+                Status.WAITING: ("registration_waiting", None),
+                Status.PENDING: ("registration_pending", None),
+            }[registration.status]
+            _mail_after_commit([_Mail(registration.pk, template, method, {"by_organizer": by_organizer})])
+    except IntegrityError:
+        # The database's own guard against a second active registration, for any
+        # path that did not take the lock.
+        if Registration.objects.filter(event_id=event.pk, user=user, status__in=Registration.ACTIVE_STATUSES).exists():
+            raise RegistrationError(_("You are already registered for this event."), code="duplicate")
+        raise
+    registration.event = locked
+    return registration
+
+
+def _reload(registration: Registration, event: Event) -> Registration:
+    fresh = Registration.objects.select_related("user").get(pk=registration.pk)
+    fresh.event = event
+    return fresh
+
+
+def registration_cancel(*, registration: Registration, actor: User, reason: str = "") -> Registration:
+    """Cancel a registration: by its participant until the event starts, by an organizer any time.
+
+    A freed seat goes to the first person on the waiting list in the same transaction.
+    """
+    with transaction.atomic():
+        event = _lock_event(registration.event_id)
+        current = _reload(registration, event)
+        is_organizer = permissions.can_manage_registrations(actor, event)
+        is_own = actor is not None and actor.pk == current.user_id
+        if not (is_own or is_organizer):
+            raise RegistrationError(_("You cannot cancel this registration."), code="not_allowed")
+        if not current.is_active:
+            raise RegistrationError(_("This registration is no longer active."), code="state")
+        if not is_organizer and event.starts_at and event.starts_at <= timezone.now():
+            raise RegistrationError(
+                _("The event has already started; please contact the organizers."), code="started"
+            )
+        was_confirmed = current.status == Status.CONFIRMED
+        now = timezone.now()
+        current.status = Status.CANCELLED
+        current.cancelled_at = now
+        current.cancelled_by = actor
+        current.cancel_reason = reason.strip()
+        current.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"])
+        promoted = _fill_free_seats(event) if was_confirmed else []
+        by_organizer = not is_own
+        _mail_after_commit(
+            [
+                _Mail(
+                    current.pk,
+                    "registration_cancelled",
+                    "CANCEL",
+                    {"by_organizer": by_organizer, "reason": current.cancel_reason},
+                ),
+                *_promoted_mails(promoted),
+            ]
+        )
+    return current
+
+
+def _require_organizer(actor: User | None, event: Event) -> None:
+    if actor is None or not permissions.can_manage_registrations(actor, event):
+        raise RegistrationError(_("Only the event's organizers can do this."), code="not_allowed")
+
+
+def registration_approve(*, registration: Registration, actor: User, message: str = "") -> Registration:
+    """Approve a pending registration: confirmed when a seat is free, else onto the waiting list."""
+    with transaction.atomic():
+        event = _lock_event(registration.event_id)
+        _require_organizer(actor, event)
+        current = _reload(registration, event)
+        if current.status != Status.PENDING:
+            raise RegistrationError(_("Only pending registrations can be approved."), code="state")
+        free = _seats_free(event)
+        current.decision_message = message.strip()
+        current.decided_by = actor
+        current.decided_at = timezone.now()
+        if free is None or free > 0:
+            current.status = Status.CONFIRMED
+            mail = _Mail(current.pk, "registration_approved", "REQUEST", {"message": current.decision_message})
+        else:
+            current.status = Status.WAITING
+            current.waiting_rank = _next_waiting_rank(event)
+            mail = _Mail(
+                current.pk, "registration_waiting", None, {"approved": True, "message": current.decision_message}
+            )
+        current.save(
+            update_fields=["status", "waiting_rank", "decision_message", "decided_by", "decided_at", "updated_at"]
+        )
+        _mail_after_commit([mail])
+    return current
+
+
+def registration_reject(*, registration: Registration, actor: User, message: str = "") -> Registration:
+    """Turn down a pending, waiting or confirmed registration; a freed seat is filled at once."""
+    with transaction.atomic():
+        event = _lock_event(registration.event_id)
+        _require_organizer(actor, event)
+        current = _reload(registration, event)
+        if not current.is_active:
+            raise RegistrationError(_("This registration is no longer active."), code="state")
+        was_confirmed = current.status == Status.CONFIRMED
+        current.status = Status.REJECTED
+        current.decision_message = message.strip()
+        current.decided_by = actor
+        current.decided_at = timezone.now()
+        current.save(update_fields=["status", "decision_message", "decided_by", "decided_at", "updated_at"])
+        promoted = _fill_free_seats(event) if was_confirmed else []
+        _mail_after_commit(
+            [
+                _Mail(current.pk, "registration_rejected", "CANCEL", {"message": current.decision_message}),
+                *_promoted_mails(promoted),
+            ]
+        )
+    return current
+
+
+def registration_promote(*, registration: Registration, actor: User) -> Registration:
+    """An organizer gives a free seat to one particular person on the waiting list."""
+    with transaction.atomic():
+        event = _lock_event(registration.event_id)
+        _require_organizer(actor, event)
+        current = _reload(registration, event)
+        if current.status != Status.WAITING:
+            raise RegistrationError(_("Only people on the waiting list can be moved up."), code="state")
+        if event.status != Event.Status.PUBLISHED:
+            raise RegistrationError(_("This event is not open for registration."), code="closed")
+        free = _seats_free(event)
+        if free is not None and free <= 0:
+            raise RegistrationError(
+                _("There is no free seat. Raise the capacity or cancel a registration first."), code="full"
+            )
+        current.status = Status.CONFIRMED
+        current.decided_by = actor
+        current.decided_at = timezone.now()
+        current.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+        _mail_after_commit(_promoted_mails([current]))
+    return current
+
+
+def event_change_capacity(*, event: Event, capacity: int | None) -> Event:
+    """Set the seat limit (None: unlimited). Never below the confirmed count; new seats go
+    to the waiting list at once."""
+    if capacity is not None and capacity < 0:
+        raise RegistrationError(_("The capacity cannot be negative."), code="capacity")
+    with transaction.atomic():
+        locked = _lock_event(event.pk)
+        if capacity is not None:
+            confirmed = _confirmed_count(locked)
+            if capacity < confirmed:
+                raise RegistrationError(
+                    _("The capacity cannot be lower than the %(count)d confirmed registrations.") % {"count": confirmed},
+                    code="capacity",
+                )
+        locked.capacity = capacity
+        locked.save(update_fields=["capacity", "updated_at"])
+        promoted = _fill_free_seats(locked)
+        _mail_after_commit(_promoted_mails(promoted))
+    event.capacity = locked.capacity
     return locked
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def waiting_position(*, registration: Registration) -> int | None:
+    """1 for the first person on the waiting list; None when not waiting."""
+    if registration.status != Status.WAITING or registration.waiting_rank is None:
+        return None
+    ahead = Registration.objects.filter(
+        event_id=registration.event_id, status=Status.WAITING, waiting_rank__lt=registration.waiting_rank
+    ).count()
+    return ahead + 1
+
+
+def event_registration_counts(*, event: Event) -> dict:
+    """Registrations per status and the seats left (None: no seat limit), in one query."""
+    counts = Registration.objects.filter(event=event).aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in Status.values}
+    )
+    seats_left = None if event.capacity is None else max(event.capacity - counts[Status.CONFIRMED], 0)
+    return {**counts, "seats_left": seats_left}
