@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Development commands run with DEBUG on (a throwaway secret key); tests use config.settings_test.
+DEV := DJANGO_DEBUG=1
 
 .PHONY: run test install messages compilemessages migrate demo lint bench worker clean
 
@@ -15,20 +17,20 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 compilemessages: $(STAMP)
-	$(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+	$(DEV) $(PY) manage.py compilemessages --ignore=.venv --verbosity 0
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
-	$(PY) manage.py makemessages --all --no-obsolete -d djangojs --ignore=.venv --ignore=staticfiles --ignore=static/vendor
+	$(DEV) $(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
+	$(DEV) $(PY) manage.py makemessages --all --no-obsolete -d djangojs --ignore=.venv --ignore=staticfiles --ignore=static/vendor
 
 migrate: $(STAMP)
-	$(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py migrate --noinput
 
 demo: migrate compilemessages
-	$(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py seed_demo
 
 run: demo
-	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
 
 test: compilemessages
 	$(PY) -m ruff check .
