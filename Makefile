@@ -17,11 +17,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 compilemessages: $(STAMP)
-	$(DEV) $(PY) manage.py compilemessages --ignore=.venv --verbosity 0
-
-messages: $(STAMP)
-	$(DEV) $(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
-	$(DEV) $(PY) manage.py makemessages --all --no-obsolete -d djangojs --ignore=.venv --ignore=staticfiles --ignore=static/vendor
+	$(DEV) $(PY) manage.py makemessages -l en -l es -l sv --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --ignore=static
+	# English is the source language: its catalogue maps every string to itself.
+	msgen --no-wrap -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 
 migrate: $(STAMP)
 	$(DEV) $(PY) manage.py migrate --noinput
