@@ -15,3 +15,11 @@ def send_outgoing_email(self, email_id: int) -> None:
             emails.email_mark_failed(email_id=email_id, error=str(exc))
             return
         raise self.retry(exc=exc, countdown=60 * 2**self.request.retries)
+
+
+@shared_task
+def send_reminders() -> int:
+    """Periodic (see CELERY_BEAT_SCHEDULE): remind participants of sessions within a day."""
+    from events.services.notifications import reminders_send
+
+    return reminders_send()

@@ -7,11 +7,14 @@ outcome; a mail server that is down means a retry later, never a lost registrati
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -25,7 +28,8 @@ def _render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     text = render_to_string(f"emails/{template}.txt", context)
     try:
         html = render_to_string(f"emails/{template}.html", context)
-    except Exception:  # noqa: BLE001 - an HTML part is optional
+    except TemplateDoesNotExist:
+        # An HTML part is optional; a broken one is a bug and must show up, not vanish.
         html = ""
     return subject, text, html
 
@@ -45,17 +49,24 @@ def email_queue(
     ``calendar`` is ``(method, ics_text)``; ``attachment`` is ``(filename, storage_path, mimetype)``.
     With a ``dedupe_key`` already used, nothing is queued and None is returned.
     """
+    if dedupe_key and OutgoingEmail.objects.filter(dedupe_key=dedupe_key).exists():
+        # Cheap early exit for jobs run twice; the unique key below still settles races.
+        return None
     language = user.preferred_language or settings.LANGUAGE_CODE
     ctx = {"user": user, "event": event, "SITE_URL": settings.SITE_URL, **(context or {})}
-    with translation.override(language):
+    # Dates in an event's email read in the event's city, whatever the server's zone.
+    zone = event.city.tzinfo if event is not None else timezone.get_current_timezone()
+    with translation.override(language), timezone.override(zone):
         subject, text, html = _render(template, ctx)
+    subject_field = OutgoingEmail._meta.get_field("subject")
     message = OutgoingEmail(
         user=user,
         event=event,
         to_email=user.email,
         template=template,
         language=language,
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+        # A long event title must not make the row too long to store (PostgreSQL refuses it).
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}"[: subject_field.max_length],
         body_text=text,
         body_html=html,
         dedupe_key=dedupe_key,
@@ -72,11 +83,16 @@ def email_queue(
             return None
     else:
         message.save()
+    _send_after_commit(message.pk)
+    return message
+
+
+def _send_after_commit(email_id: int) -> None:
     from events.tasks import send_outgoing_email
 
-    pk = message.pk
-    transaction.on_commit(lambda: send_outgoing_email.delay(pk))
-    return message
+    # robust: the email row is committed and will be retried from there; a broker
+    # that is down must not turn the user's committed action into an error page.
+    transaction.on_commit(lambda: send_outgoing_email.delay(email_id), robust=True)
 
 
 def email_send_now(*, email_id: int) -> bool:
@@ -126,7 +142,29 @@ def email_retry(*, email: OutgoingEmail) -> None:
     OutgoingEmail.objects.filter(pk=email.pk, status=OutgoingEmail.Status.FAILED).update(
         status=OutgoingEmail.Status.QUEUED
     )
-    from events.tasks import send_outgoing_email
+    _send_after_commit(email.pk)
 
-    pk = email.pk
-    transaction.on_commit(lambda: send_outgoing_email.delay(pk))
+
+def email_retry_failed(*, queued_older_than: timedelta | None = None, limit: int | None = None) -> tuple[int, int]:
+    """Send failed emails again, now, in this process; ``(sent, still_failing)``.
+
+    Without a broker nobody retries later, so this is what brings mail back once the
+    server is up. ``queued_older_than`` also picks up emails stuck as queued (a worker
+    or process that died between commit and send).
+    """
+    wanted = Q(status=OutgoingEmail.Status.FAILED)
+    if queued_older_than is not None:
+        wanted |= Q(status=OutgoingEmail.Status.QUEUED, created_at__lt=timezone.now() - queued_older_than)
+    ids = OutgoingEmail.objects.filter(wanted).order_by("created_at", "id").values_list("pk", flat=True)
+    if limit is not None:
+        ids = ids[:limit]
+    sent = failing = 0
+    for email_id in list(ids):
+        try:
+            email_send_now(email_id=email_id)
+        except Exception as exc:  # noqa: BLE001 - any transport error: record it and go on with the rest
+            email_mark_failed(email_id=email_id, error=str(exc) or exc.__class__.__name__)
+            failing += 1
+        else:
+            sent += 1
+    return sent, failing

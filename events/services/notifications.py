@@ -1,9 +1,119 @@
-"""Participant notifications about events changing. Filled in by the registration work."""
+"""Participant notifications about events changing, and reminders before they start.
+
+Everything here runs after the change has committed (``transaction.on_commit`` in
+the event services, a periodic task for reminders) and goes out through
+``email_queue``, so each message is rendered in its recipient's language.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from events.models import Event, Registration, Session
+
+logger = logging.getLogger(__name__)
+
+REMINDER_HORIZON = timedelta(hours=24)
+
+
+def _active_registrations(event: Event):
+    return (
+        Registration.objects.filter(event=event, status__in=Registration.ACTIVE_STATUSES)
+        .select_related("user")
+        .order_by("pk")
+    )
+
+
+def _notify_all(*, event_id: int, template: str, calendar_method: str, context: dict) -> int:
+    from events.invitations import registration_invitation
+    from events.services.emails import email_queue
+
+    event = Event.objects.select_related("city").filter(pk=event_id).first()
+    if event is None:
+        return 0
+    sessions = list(event.sessions.all())
+    queued = 0
+    for registration in _active_registrations(event):
+        registration.event = event
+        try:
+            # Only confirmed participants hold the event in their calendar.
+            calendar = (
+                registration_invitation(registration=registration, method=calendar_method)
+                if registration.status == Registration.Status.CONFIRMED
+                else None
+            )
+            email_queue(
+                user=registration.user,
+                template=template,
+                context={"registration": registration, "sessions": sessions, **context},
+                event=event,
+                calendar=calendar,
+            )
+            queued += 1
+        except Exception:
+            # One participant's broken email must not keep the others uninformed.
+            logger.exception("Could not queue %s for registration %s", template, registration.pk)
+    return queued
 
 
 def event_changed_notify(*, event_id: int) -> None:
     """Email everyone registered that the event's time or place changed."""
+    _notify_all(event_id=event_id, template="event_changed", calendar_method="REQUEST", context={})
 
 
 def event_cancelled_notify(*, event_id: int, reason: str = "") -> None:
     """Email everyone registered that the event is cancelled."""
+    _notify_all(event_id=event_id, template="event_cancelled", calendar_method="CANCEL", context={"reason": reason})
+
+
+def reminders_send(*, now: datetime | None = None, horizon: timedelta = REMINDER_HORIZON) -> int:
+    """Remind confirmed participants of each session starting within ``horizon``.
+
+    Safe to run as often as wanted: each (registration, session) pair has its own
+    dedupe key, so a second run queues nothing. Returns how many emails were queued.
+    """
+    from events.services.emails import email_queue
+
+    now = now or timezone.now()
+    sessions = (
+        Session.objects.filter(
+            starts_at__gt=now, starts_at__lte=now + horizon, event__status=Event.Status.PUBLISHED
+        )
+        .select_related("event__city")
+        .prefetch_related(
+            Prefetch(
+                "event__registrations",
+                queryset=Registration.objects.filter(status=Registration.Status.CONFIRMED).select_related("user"),
+                to_attr="confirmed_registrations",
+            ),
+            Prefetch("event__sessions", to_attr="all_sessions"),
+        )
+        .order_by("starts_at", "pk")
+    )
+    queued = 0
+    reminded: list[int] = []
+    for session in sessions:
+        event = session.event
+        for registration in event.confirmed_registrations:
+            registration.event = event
+            try:
+                message = email_queue(
+                    user=registration.user,
+                    template="reminder",
+                    context={"registration": registration, "session": session, "sessions": event.all_sessions},
+                    event=event,
+                    dedupe_key=f"reminder:{registration.pk}:{session.pk}",
+                )
+            except Exception:
+                logger.exception("Could not queue the reminder for registration %s", registration.pk)
+                continue
+            if message is not None:
+                queued += 1
+                reminded.append(registration.pk)
+    if reminded:
+        Registration.objects.filter(pk__in=reminded).update(reminder_sent_at=now)
+    return queued
