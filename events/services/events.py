@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from events.models import City, Event, Session
@@ -23,28 +24,63 @@ EVENT_FIELDS = (
 
 
 class EventError(Exception):
-    """A requested change that the event's state does not allow; the message is for the user."""
+    """A requested change that the event's state does not allow; ``str()`` is a translated message for the user."""
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(EVENT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown event fields: {sorted(unknown)}")
 
 
 def _refresh_event_dates(event: Event) -> None:
     bounds = Session.objects.filter(event=event).aggregate(start=Min("starts_at"), end=Max("ends_at"))
-    event.starts_at, event.ends_at = bounds["start"], bounds["end"]
-    Event.objects.filter(pk=event.pk).update(starts_at=event.starts_at, ends_at=event.ends_at)
+    start, end = bounds["start"], bounds["end"]
+    if (start, end) == (event.starts_at, event.ends_at):
+        return
+    # The event's span is its time in calendars that show it as one entry, so clients need a new SEQUENCE.
+    Event.objects.filter(pk=event.pk).update(starts_at=start, ends_at=end, sequence=F("sequence") + 1)
+    event.starts_at, event.ends_at = start, end
+    event.sequence += 1
+
+
+class _ChangedNotification:
+    """An on-commit callback telling participants that an event's time or place changed."""
+
+    def __init__(self, event_id: int):
+        self.event_id = event_id
+
+    def __call__(self) -> None:
+        from events.services import notifications
+
+        notifications.event_changed_notify(event_id=self.event_id)
 
 
 def _notify_changed(event: Event) -> None:
-    """Tell registered participants, after commit, that time or place changed."""
-    from events.services import notifications
+    """Tell registered participants, after commit, that time or place changed.
 
-    event_id = event.pk
-    transaction.on_commit(lambda: notifications.event_changed_notify(event_id=event_id))
+    An organizer saving the event form may move the venue and three sessions in one
+    transaction; participants must get one message about it, not four. Scanning the
+    pending callbacks (rather than remembering in a flag) stays right when a savepoint
+    rolls back, because Django drops that savepoint's callbacks from the same list.
+    """
+    connection = transaction.get_connection()
+    for _sids, func, _robust in connection.run_on_commit:
+        if isinstance(func, _ChangedNotification) and func.event_id == event.pk:
+            return
+    transaction.on_commit(_ChangedNotification(event.pk))
+
+
+def _shift_local(value: datetime | None, shift: timedelta, city: City) -> datetime | None:
+    """Move an instant by ``shift`` on the city's wall clock, so 10:00 stays 10:00 across a DST change."""
+    if value is None:
+        return None
+    return (timezone.localtime(value, city.tzinfo) + shift).astimezone(UTC)
 
 
 @transaction.atomic
 def event_create(*, city: City, created_by: User | None, trainers: Iterable[User] = (), **fields: Any) -> Event:
-    unknown = set(fields) - set(EVENT_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown event fields: {sorted(unknown)}")
+    _check_fields(fields)
     event = Event(city=city, created_by=created_by, status=Event.Status.DRAFT, **fields)
     event.full_clean(exclude=["starts_at", "ends_at"])
     event.save()
@@ -54,74 +90,92 @@ def event_create(*, city: City, created_by: User | None, trainers: Iterable[User
 
 @transaction.atomic
 def event_update(*, event: Event, trainers: Iterable[User] | None = None, **fields: Any) -> Event:
-    """Change an event's fields. Capacity goes through the registration service."""
-    unknown = set(fields) - set(EVENT_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown event fields: {sorted(unknown)}")
-    if "capacity" in fields and fields["capacity"] != event.capacity:
-        from events.services.registrations import event_change_capacity
+    """Change an event's fields. Capacity goes through the registration service.
 
-        event_change_capacity(event=event, capacity=fields.pop("capacity"))
-        event.refresh_from_db()
-    else:
-        fields.pop("capacity", None)
-    place_changed = any(str(getattr(event, name)) != str(fields[name]) for name in PLACE_FIELDS if name in fields)
+    Raises ``RegistrationError`` when the new capacity is below the confirmed registrations.
+    """
+    _check_fields(fields)
+    if "capacity" in fields:
+        capacity = fields.pop("capacity")
+        if capacity != event.capacity:
+            from events.services.registrations import event_change_capacity
+
+            event.capacity = event_change_capacity(event=event, capacity=capacity).capacity
+    # Decimal("56.95") and the stored Decimal("56.950000") are the same place: compare values, not text.
+    place_changed = any(getattr(event, name) != fields[name] for name in PLACE_FIELDS if name in fields)
     for name, value in fields.items():
         setattr(event, name, value)
     if place_changed:
         event.sequence += 1
     event.full_clean(exclude=["starts_at", "ends_at"])
-    event.save()
+    # Only what this function owns: the dates are the sessions' business and may have moved in this transaction.
+    event.save(update_fields=[*fields, "sequence", "updated_at"])
     if trainers is not None:
         event.trainers.set(trainers)
     if place_changed and event.status == Event.Status.PUBLISHED:
-        Session.objects.filter(event=event).update(sequence=F("sequence") + 1)
+        Session.objects.filter(event=event).update(sequence=F("sequence") + 1, updated_at=timezone.now())
         _notify_changed(event)
     return event
 
 
 @transaction.atomic
 def event_publish(*, event: Event) -> Event:
-    if event.status == Event.Status.CANCELLED:
-        raise EventError("cancelled")
-    if not Session.objects.filter(event=event).exists():
-        raise EventError("no_sessions")
-    event.status = Event.Status.PUBLISHED
-    event.save(update_fields=["status", "updated_at"])
-    return event
+    """Make a draft public. It needs at least one session so people know when to come."""
+    locked = Event.objects.select_for_update().get(pk=event.pk)
+    if locked.status == Event.Status.CANCELLED:
+        raise EventError(_("A cancelled event cannot be published again. Duplicate it to plan a new one."))
+    if locked.status == Event.Status.PUBLISHED:
+        return locked
+    if not Session.objects.filter(event=locked).exists():
+        raise EventError(_("Add at least one session before publishing the event."))
+    locked.status = Event.Status.PUBLISHED
+    locked.save(update_fields=["status", "updated_at"])
+    event.status = locked.status
+    return locked
 
 
 @transaction.atomic
 def event_cancel(*, event: Event, actor: User | None, reason: str = "") -> Event:
-    """Cancel, keeping the event and its registrations so everyone can see what happened."""
+    """Cancel, keeping the event and its registrations so everyone can see what happened.
+
+    Only published events are cancelled: a draft was never announced, and cancelling it
+    would make it appear in the public programme for the first time.
+    """
     locked = Event.objects.select_for_update().get(pk=event.pk)
     if locked.status == Event.Status.CANCELLED:
         return locked
-    was_published = locked.status == Event.Status.PUBLISHED
+    if locked.status != Event.Status.PUBLISHED:
+        raise EventError(_("Only a published event can be cancelled. A draft stays hidden until you publish it."))
+    now = timezone.now()
     locked.status = Event.Status.CANCELLED
-    locked.cancelled_at = timezone.now()
+    locked.cancelled_at = now
     locked.sequence += 1
     locked.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
-    Session.objects.filter(event=locked).update(sequence=F("sequence") + 1, updated_at=timezone.now())
-    if was_published:
-        from events.services import notifications
+    Session.objects.filter(event=locked).update(sequence=F("sequence") + 1, updated_at=now)
+    from events.services import notifications
 
-        event_id = locked.pk
-        transaction.on_commit(lambda: notifications.event_cancelled_notify(event_id=event_id, reason=reason))
+    event_id = locked.pk
+    transaction.on_commit(lambda: notifications.event_cancelled_notify(event_id=event_id, reason=reason))
     return locked
 
 
 @transaction.atomic
 def event_duplicate(*, event: Event, actor: User, shift: timedelta = timedelta(0)) -> Event:
-    """A draft copy with the same sessions moved by ``shift``, without registrations."""
+    """A draft copy with the same sessions moved by ``shift`` on the city's clock, without registrations."""
+    city = event.city
     fields = {name: getattr(event, name) for name in EVENT_FIELDS}
     for name in ("registration_opens_at", "registration_closes_at"):
-        if fields[name] is not None:
-            fields[name] += shift
-    copy = event_create(city=event.city, created_by=actor, trainers=event.trainers.all(), **fields)
+        fields[name] = _shift_local(fields[name], shift, city)
+    copy = event_create(city=city, created_by=actor, trainers=event.trainers.all(), **fields)
     Session.objects.bulk_create(
-        Session(event=copy, title=s.title, starts_at=s.starts_at + shift, ends_at=s.ends_at + shift, room=s.room)
-        for s in event.sessions.all()
+        Session(
+            event=copy,
+            title=s.title,
+            starts_at=_shift_local(s.starts_at, shift, city),
+            ends_at=_shift_local(s.ends_at, shift, city),
+            room=s.room,
+        )
+        for s in Session.objects.filter(event=event)
     )
     _refresh_event_dates(copy)
     return copy
@@ -133,6 +187,8 @@ def session_create(*, event: Event, starts_at: datetime, ends_at: datetime, titl
     session.full_clean(exclude=["event"])
     session.save()
     _refresh_event_dates(event)
+    if event.status == Event.Status.PUBLISHED:
+        _notify_changed(event)
     return session
 
 
