@@ -1,5 +1,10 @@
+from urllib.parse import urlencode
+
 from allauth.account.adapter import DefaultAccountAdapter
+from django.urls import reverse
 from django.utils import translation
+
+REDIRECT_FIELD = "next"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -11,3 +16,27 @@ class AccountAdapter(DefaultAccountAdapter):
             with translation.override(lang):
                 return super().send_mail(template_prefix, email, context)
         return super().send_mail(template_prefix, email, context)
+
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        """Carry the page the visitor was heading to through the confirmation link.
+
+        Confirming in the browser that signed up resumes that login and allauth
+        returns to the stored ``next`` by itself. Confirming elsewhere (the link
+        opened on a phone) leaves the visitor anonymous: the link then leads to
+        the login page, which still knows where they were going.
+        """
+        url = super().get_email_confirmation_url(request, emailconfirmation)
+        target = self._requested_next(request)
+        if not target:
+            return url
+        login = reverse("account_login") + "?" + urlencode({REDIRECT_FIELD: target})
+        return url + ("&" if "?" in url else "?") + urlencode({REDIRECT_FIELD: login})
+
+    def _requested_next(self, request) -> str:
+        if request is None:
+            return ""
+        target = request.POST.get(REDIRECT_FIELD) or request.GET.get(REDIRECT_FIELD) or ""
+        # Only a local path is carried: an email link must not become an open redirect.
+        if not target.startswith("/") or target.startswith("//") or not self.is_safe_url(target):
+            return ""
+        return target
