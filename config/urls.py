@@ -3,12 +3,16 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from events.views.health import healthz
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("certificates/", include("certificates.urls")),
     path("", include("events.urls")),
+    path("", include("events.urls_registration")),
+    path("healthz", healthz, name="healthz"),
     # Uploaded city logos are public; everything else under MEDIA_ROOT is served by views that check access.
     re_path(r"^media/(?P<path>cities/logos/.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

@@ -131,7 +131,7 @@ def _send_registration_mail(mail: _Mail) -> None:
     )
     if registration is None:
         return
-    context = {"registration": registration, **mail.context}
+    context = {"registration": registration, "sessions": list(registration.event.sessions.all()), **mail.context}
     if mail.template == "registration_waiting":
         context["position"] = waiting_position(registration=registration)
     calendar = None
@@ -269,8 +269,20 @@ def registration_create(
                 if locked.registration_opens_at and now < locked.registration_opens_at:
                     raise RegistrationError(_("Registration has not opened yet."), code="not_open")
                 raise RegistrationError(_("Registration for this event is closed."), code="closed")
-            if Registration.objects.filter(event=locked, user=user, status__in=Registration.ACTIVE_STATUSES).exists():
+            previous = set(
+                Registration.objects.filter(event=locked, user=user)
+                .exclude(status=Status.CANCELLED)
+                .values_list("status", flat=True)
+            )
+            if previous & set(Registration.ACTIVE_STATUSES):
                 raise RegistrationError(_("You are already registered for this event."), code="duplicate")
+            if Status.REJECTED in previous and not by_organizer:
+                # Registering again would ask the organizers the question they already answered.
+                raise RegistrationError(
+                    _("The organizers have declined your registration for this event. Please contact them if you "
+                      "think this is a mistake."),
+                    code="declined",
+                )
 
             registration = Registration(event=locked, user=user, source=source)
             if consent_version:

@@ -1,0 +1,199 @@
+"""The participant's side of registrations: register, cancel, "My registrations"."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from events import permissions
+from events.forms_registration import CONSENT_NOTICE, CONSENT_VERSION, RegistrationForm
+from events.models import Event, Registration, Session
+from events.services.registrations import RegistrationError, registration_cancel, registration_create, waiting_position
+
+Status = Registration.Status
+
+
+def _closed_reason(event: Event) -> str | None:
+    """Why nobody can register right now, in the reader's language; None when open."""
+    if event.status == Event.Status.CANCELLED:
+        return _("This event has been cancelled.")
+    if event.status != Event.Status.PUBLISHED:
+        return _("This event is not open for registration.")
+    if event.registration_is_open():
+        return None
+    if event.registration_opens_at and timezone.now() < event.registration_opens_at:
+        return _("Registration has not opened yet.")
+    return _("Registration for this event is closed.")
+
+
+def _active_registration(event: Event, user) -> Registration | None:
+    return (
+        Registration.objects.filter(event=event, user=user, status__in=Registration.ACTIVE_STATUSES)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def _success_message(registration: Registration) -> str:
+    if registration.status == Status.CONFIRMED:
+        return _("You are registered. A confirmation is on its way to your email.")
+    if registration.status == Status.WAITING:
+        return _("The event is full, so you are on the waiting list, in position %(position)d.") % {
+            "position": waiting_position(registration=registration) or 1
+        }
+    return _("Your registration was received. The organizers will review it and email you their decision.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register(request, pk):
+    event = get_object_or_404(Event.objects.select_related("city"), pk=pk)
+    if not permissions.can_view_event(request.user, event):
+        raise Http404
+    existing = _active_registration(event, request.user)
+    closed = _closed_reason(event)
+    if not existing and not closed and event.registrations.filter(user=request.user, status=Status.REJECTED).exists():
+        closed = _(
+            "The organizers have declined your registration for this event. Please contact them if you think "
+            "this is a mistake."
+        )
+    questions = list(event.questions.all())
+    form = RegistrationForm(
+        request.POST if request.method == "POST" and not (existing or closed) else None,
+        questions=questions,
+        language=get_language(),
+    )
+    status = 200
+    if request.method == "POST":
+        if existing or closed:
+            status = 400
+        elif form.is_valid():
+            try:
+                registration = registration_create(
+                    event=event, user=request.user, answers=form.answers(), consent_version=CONSENT_VERSION
+                )
+            except RegistrationError as exc:
+                if exc.code == "duplicate":
+                    existing = _active_registration(event, request.user)
+                elif exc.code in ("closed", "cancelled", "not_open", "declined"):
+                    # The event changed while the form was open.
+                    event.refresh_from_db()
+                    closed = str(exc)
+                else:
+                    form.add_service_errors(exc.field_errors, str(exc))
+                status = 400
+            else:
+                messages.success(request, _success_message(registration))
+                return redirect(event)
+        else:
+            status = 400
+    context = {
+        "event": event,
+        "city": event.city,
+        "sessions": event.sessions.all(),
+        "form": form,
+        "existing": existing,
+        "position": waiting_position(registration=existing) if existing else None,
+        "closed": closed,
+        "full": _seats_left(event) == 0,
+        "consent_notice": CONSENT_NOTICE,
+        "consent_version": CONSENT_VERSION,
+    }
+    return render(request, "events/registration_form.html", context, status=status)
+
+
+def _seats_left(event: Event) -> int | None:
+    if event.capacity is None:
+        return None
+    confirmed = Registration.objects.filter(event=event, status=Status.CONFIRMED).count()
+    return max(event.capacity - confirmed, 0)
+
+
+def _can_still_cancel(registration: Registration) -> bool:
+    starts = registration.event.starts_at
+    return registration.is_active and (starts is None or starts > timezone.now())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cancel(request, pk):
+    # Someone else's registration is a 404: its existence is none of the asker's business.
+    registration = get_object_or_404(
+        Registration.objects.select_related("event__city"), pk=pk, user=request.user
+    )
+    event = registration.event
+    can_cancel = _can_still_cancel(registration)
+    error = None
+    if request.method == "POST" and can_cancel:
+        try:
+            registration_cancel(registration=registration, actor=request.user)
+        except RegistrationError as exc:
+            error = str(exc)
+        else:
+            messages.success(
+                request, _("Your registration for %(title)s is cancelled.") % {"title": event.title}
+            )
+            return redirect("registrations:my_registrations")
+    context = {
+        "registration": registration,
+        "event": event,
+        "city": event.city,
+        "can_cancel": can_cancel,
+        "error": error,
+        "position": waiting_position(registration=registration),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "events/registration_cancel.html", context, status=status)
+
+
+@login_required
+def my_registrations(request):
+    ahead = (
+        Registration.objects.filter(
+            event=OuterRef("event"), status=Status.WAITING, waiting_rank__lt=OuterRef("waiting_rank")
+        )
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    registrations = list(
+        Registration.objects.filter(user=request.user)
+        .select_related("event__city")
+        .prefetch_related(Prefetch("event__sessions", queryset=Session.objects.order_by("starts_at", "pk")))
+        .annotate(ahead=Coalesce(Subquery(ahead), 0))
+        .order_by("event__starts_at", "-pk")
+    )
+    now = timezone.now()
+    groups = {status: [] for status in (Status.CONFIRMED, Status.WAITING, Status.PENDING)}
+    past, inactive = [], []
+    for registration in registrations:
+        registration.position = registration.ahead + 1 if registration.status == Status.WAITING else None
+        registration.can_cancel = _can_still_cancel(registration)
+        ended = registration.event.ends_at is not None and registration.event.ends_at <= now
+        if not registration.is_active:
+            inactive.append(registration)
+        elif ended:
+            past.append(registration)
+        else:
+            groups[registration.status].append(registration)
+    sections = [
+        ("confirmed", _("Confirmed"), groups[Status.CONFIRMED]),
+        ("waiting", _("On the waiting list"), groups[Status.WAITING]),
+        ("pending", _("Waiting for approval"), groups[Status.PENDING]),
+        ("past", _("Past events"), past[::-1]),
+        ("inactive", _("Cancelled or not accepted"), inactive[::-1]),
+    ]
+    return render(
+        request,
+        "events/my_registrations.html",
+        {"sections": sections, "has_any": bool(registrations)},
+    )
