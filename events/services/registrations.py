@@ -230,6 +230,13 @@ def _validate_answers(
 # --------------------------------------------------------------------------- the services
 
 
+def _previous_statuses(event: Event, user: User) -> set[str]:
+    """Statuses of the user's earlier registrations for the event, cancelled ones aside."""
+    return set(
+        Registration.objects.filter(event=event, user=user).exclude(status=Status.CANCELLED).values_list("status", flat=True)
+    )
+
+
 def registration_create(
     *,
     event: Event,
@@ -269,11 +276,7 @@ def registration_create(
                 if locked.registration_opens_at and now < locked.registration_opens_at:
                     raise RegistrationError(_("Registration has not opened yet."), code="not_open")
                 raise RegistrationError(_("Registration for this event is closed."), code="closed")
-            previous = set(
-                Registration.objects.filter(event=locked, user=user)
-                .exclude(status=Status.CANCELLED)
-                .values_list("status", flat=True)
-            )
+            previous = _previous_statuses(locked, user)
             if previous & set(Registration.ACTIVE_STATUSES):
                 raise RegistrationError(_("You are already registered for this event."), code="duplicate")
             if Status.REJECTED in previous and not by_organizer:
