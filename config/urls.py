@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("certificates/", include("certificates.urls")),
+    path("attendance/", include("events.urls_attendance")),
     path("manage/", include("events.urls_registration_admin", namespace="registration_admin")),
     path("", include("events.urls")),
     path("", include("events.urls_registration")),

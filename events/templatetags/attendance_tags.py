@@ -1,0 +1,44 @@
+"""Check-in QR codes and codes in readable groups, for templates."""
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.safestring import mark_safe
+
+from events.attendance_qr import registration_qr_svg, session_qr_svg
+from events.services.attendance import format_code
+
+register = template.Library()
+
+
+@register.simple_tag
+def registration_qr(registration):
+    # segno writes the SVG itself from a code of our alphabet; nothing user-typed goes in.
+    return mark_safe(registration_qr_svg(registration))
+
+
+@register.simple_tag
+def session_qr(session):
+    return mark_safe(session_qr_svg(session))
+
+
+@register.filter
+def grouped_code(code: str) -> str:
+    return format_code(code or "")
+
+
+@register.filter
+def method_label(value: str) -> str:
+    """How a presence was recorded, in the reader's language."""
+    from events.models import Attendance
+
+    return Attendance.Method(value).label if value in Attendance.Method.values else ""
+
+
+@register.filter
+def local_time(value, city) -> str:
+    """The time of day in the city's zone with its abbreviation, e.g. '10:03 EET'."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value, city.tzinfo)
+    return "%s %s" % (formats.time_format(local, "TIME_FORMAT"), local.tzname())
+
