@@ -1,0 +1,388 @@
+"""iCalendar files, feeds and invitations: the only module that imports icalendar.
+
+A pure builder: sessions already loaded with their event and city go in, bytes come
+out, with no request and no query. The callers (views, invitations) decide which
+sessions belong in a calendar and activate the language its text is written in.
+
+What every calendar client needs, and what icalendar 7 does not do by itself:
+
+* Stable UIDs (``session-<id>@<site host>``) and DTSTAMP / LAST-MODIFIED taken from
+  the data's last change, never icalendar's random UUIDs and "now" stamps, so one
+  session is one calendar item forever and the same data gives the same bytes on
+  every worker (which is what makes ETags strong).
+* Times with the city's TZID plus one VTIMEZONE per zone in the compact rule form
+  Outlook understands (one STANDARD and one DAYLIGHT with yearly RRULEs), derived
+  from the zone's current rules rather than icalendar's list of every transition.
+* ``REFRESH-INTERVAL;VALUE=DURATION`` and ``X-PUBLISHED-TTL`` as durations: the
+  library's ``refresh_interval`` setter drops ``VALUE=DURATION`` and a bare timedelta
+  for an X- property serialises as ``1:00:00``.
+
+A feed of thousands of sessions is built per VEVENT from two components: the
+properties every session of an event shares are serialised once per event, the few
+that differ per session (UID, times, stamps, sequence, summary) once per session.
+"""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Event as VEvent
+from icalendar.prop import vCalAddress, vCategory, vDatetime, vDDDTypes, vDuration, vGeo, vInt, vRecur, vText
+
+PRODID = "-//European Pact for Integration//EPI Events//EN"
+# Calendar clients poll subscribed feeds no more often than this.
+FEED_REFRESH = timedelta(hours=1)
+# Part of every calendar ETag: bump it when the bytes for the same data change.
+FORMAT_VERSION = "1"
+
+CONFIRMED = "CONFIRMED"
+TENTATIVE = "TENTATIVE"
+CANCELLED = "CANCELLED"
+STATUSES = (CONFIRMED, TENTATIVE, CANCELLED)
+
+REQUEST = "REQUEST"
+CANCEL = "CANCEL"
+METHODS = (REQUEST, CANCEL)
+
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_BEGIN_VEVENT = b"BEGIN:VEVENT\r\n"
+_END_VEVENT = b"END:VEVENT\r\n"
+_END_VCALENDAR = b"END:VCALENDAR\r\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One session as one calendar item.
+
+    ``status`` says what this calendar holds for it (a cancelled event is always
+    CANCELLED); ``label`` prefixes the summary ("On the waiting list: ..."), and
+    ``changed_at`` is a later change than the session's and event's own (the
+    registration's), which DTSTAMP and LAST-MODIFIED must reflect.
+    """
+
+    session: object
+    status: str = CONFIRMED
+    label: str = ""
+    changed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    email: str
+    name: str = ""
+
+
+def site_host(site_url: str) -> str:
+    return urlsplit(site_url).hostname or "localhost"
+
+
+def session_uid(session_id: int, site_url: str) -> str:
+    """The UID of a session in every file, feed and invitation: never random."""
+    return f"session-{session_id}@{site_host(site_url)}"
+
+
+# --------------------------------------------------------------------------- public builders
+
+
+def event_file(sessions: Sequence, *, site_url: str) -> bytes:
+    """An event's sessions as a downloadable .ics file (no METHOD, no refresh hints)."""
+    return _calendar([Entry(s) for s in sessions], site_url=site_url, header=_header())
+
+
+def feed_file(
+    entries: Iterable[Entry], *, name: str, site_url: str, description: str = "", zone: str = ""
+) -> bytes:
+    """A subscribable calendar. ``zone`` names the calendar's own zone when it has one (a city)."""
+    header = _header(name=name, description=description, zone=zone, feed=True)
+    return _calendar(entries, site_url=site_url, header=header)
+
+
+def invitation_file(
+    entries: Iterable[Entry], *, method: str, organizer: Person, attendee: Person, partstat: str, site_url: str
+) -> bytes:
+    """An iTIP message (RFC 5546) inviting ``attendee`` to the sessions, or cancelling them."""
+    if method not in METHODS:
+        raise ValueError(f"unsupported iTIP method {method!r}")
+    extra = VEvent()
+    extra["ORGANIZER"] = _address(organizer, {})
+    extra["ATTENDEE"] = _address(
+        attendee,
+        {"CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT", "PARTSTAT": partstat, "RSVP": "FALSE"},
+    )
+    return _calendar(entries, site_url=site_url, header=_header(method=method), extra=_inner(extra))
+
+
+# --------------------------------------------------------------------------- the calendar
+
+
+def _header(*, name: str = "", description: str = "", zone: str = "", feed: bool = False, method: str = "") -> bytes:
+    cal = Calendar()
+    cal["PRODID"] = vText(PRODID)
+    cal["VERSION"] = vText("2.0")
+    cal["CALSCALE"] = vText("GREGORIAN")
+    if method:
+        cal["METHOD"] = vText(method)
+    if name:
+        cal.calendar_name = name
+    if description:
+        cal.description = description
+    if zone:
+        # Google uses it as the calendar's zone; the times themselves carry their TZID.
+        cal["X-WR-TIMEZONE"] = vText(zone)
+    if feed:
+        # Not cal.refresh_interval: its setter leaves out the VALUE=DURATION that RFC 7986 requires.
+        cal.add("REFRESH-INTERVAL", vDuration(FEED_REFRESH), parameters={"VALUE": "DURATION"})
+        # Outlook's spelling of the same hint; a plain timedelta would serialise as "1:00:00".
+        cal["X-PUBLISHED-TTL"] = vDuration(FEED_REFRESH)
+    ical = cal.to_ical()
+    return ical[: -len(_END_VCALENDAR)]
+
+
+def _calendar(entries: Iterable[Entry], *, site_url: str, header: bytes, extra: bytes = b"") -> bytes:
+    host = site_host(site_url)
+    rules_year = datetime.now(UTC).year
+    shared: dict[tuple[int, str, str], bytes] = {}
+    zones: set[str] = set()
+    ordered = sorted(entries, key=lambda e: (e.session.starts_at, e.session.pk))
+    vevents = []
+    for entry in ordered:
+        session = entry.session
+        event = session.event
+        status = CANCELLED if event.status == "cancelled" else entry.status
+        if status not in STATUSES:
+            raise ValueError(f"unknown calendar status {status!r}")
+        key = (event.pk, status, session.room)
+        block = shared.get(key)
+        if block is None:
+            block = shared[key] = _inner(_shared_properties(event, status, session.room, site_url)) + extra
+        tz = event.city.tzinfo
+        zones.add(event.city.timezone)
+        vevents.append(_BEGIN_VEVENT + _inner(_session_properties(entry, status, tz, host)) + block + _END_VEVENT)
+    parts = [header]
+    parts.extend(vtimezone(zone, rules_year) for zone in sorted(zones))
+    parts.extend(vevents)
+    parts.append(_END_VCALENDAR)
+    return b"".join(parts)
+
+
+def _inner(component) -> bytes:
+    """A component's content lines without its BEGIN and END lines."""
+    ical = component.to_ical()
+    start = ical.index(b"\r\n") + 2
+    end = ical.rindex(b"END:", 0, len(ical) - 2)
+    return ical[start:end]
+
+
+def _session_properties(entry: Entry, status: str, tz: ZoneInfo, host: str) -> VEvent:
+    session = entry.session
+    event = session.event
+    changed = max(d for d in (session.updated_at, event.updated_at, entry.changed_at) if d is not None)
+    stamp = vDatetime(changed.astimezone(UTC))
+    title = session_title(session)
+    label = entry.label or (_("Cancelled") if status == CANCELLED else "")
+    if label:
+        title = _("%(label)s: %(title)s") % {"label": label, "title": title}
+    ve = VEvent()
+    ve["UID"] = vText(f"session-{session.pk}@{host}")
+    ve["DTSTAMP"] = stamp
+    ve["LAST-MODIFIED"] = stamp
+    ve["CREATED"] = vDatetime(session.created_at.astimezone(UTC))
+    ve["SEQUENCE"] = vInt(event.sequence + session.sequence)
+    start, end = _local(session.starts_at, tz), _local(session.ends_at, tz)
+    if start.fold or end.fold:
+        # The second 03:30 of an October night: RFC 5545 reads an ambiguous local time as the
+        # first one, so this rare session is written in UTC, which is never ambiguous.
+        start, end = session.starts_at.astimezone(UTC), session.ends_at.astimezone(UTC)
+    ve["DTSTART"] = vDDDTypes(start)
+    ve["DTEND"] = vDDDTypes(end)
+    ve["SUMMARY"] = vText(title)
+    return ve
+
+
+def _local(value: datetime, tz: ZoneInfo) -> datetime:
+    local = value.astimezone(tz)
+    if local.fold and local.replace(fold=0).utcoffset() == local.utcoffset():
+        # zoneinfo sets fold on some unambiguous times; only a real second occurrence matters.
+        local = local.replace(fold=0)
+    return local
+
+
+def _shared_properties(event, status: str, room: str, site_url: str) -> VEvent:
+    url = site_url + event.get_absolute_url()
+    ve = VEvent()
+    ve["STATUS"] = vText(status)
+    ve["URL"] = vText(url)
+    ve["URL"].params["VALUE"] = "URI"
+    ve["DESCRIPTION"] = vText(_description(event, url))
+    ve["CATEGORIES"] = vCategory([event.get_kind_display(), event.get_area_display()])
+    ve["TRANSP"] = vText("TRANSPARENT" if status == CANCELLED else "OPAQUE")
+    location = location_text(event, room)
+    if location:
+        ve["LOCATION"] = vText(location)
+    if event.latitude is not None and event.longitude is not None:
+        ve["GEO"] = vGeo((float(event.latitude), float(event.longitude)))
+    return ve
+
+
+def session_title(session) -> str:
+    """What a calendar calls a session: the event's title, and the session's own if it has one."""
+    if session.title:
+        return _("%(event)s: %(session)s") % {"event": session.event.title, "session": session.title}
+    return session.event.title
+
+
+def location_text(event, room: str = "") -> str:
+    """Venue, room and address as one line a map search understands, or "Online"."""
+    venue = event.venue_name
+    if room:
+        venue = _("%(venue)s, room %(room)s") % {"venue": venue, "room": room} if venue else room
+    parts = [p for p in (venue, event.venue_address) if p]
+    if not parts:
+        return _("Online") if event.online_url or event.online_note else ""
+    if event.city.name not in event.venue_address:
+        parts.append(event.city.name)
+    return ", ".join(parts)
+
+
+def _description(event, url: str) -> str:
+    # The online meeting link is never written here: organizers may send it to participants only.
+    paragraphs = [event.summary, event.description.strip(), event.online_note, url]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _address(person: Person, params: dict[str, str]) -> vCalAddress:
+    address = vCalAddress(f"mailto:{person.email}")
+    if person.name:
+        address.params["CN"] = person.name
+    for name, value in params.items():
+        address.params[name] = value
+    return address
+
+
+# --------------------------------------------------------------------------- time zones
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    month: int
+    byday: str  # "-1SU", "2SU"
+    local_time: timedelta  # wall-clock time of the change, in the offset before it
+    offset_from: timedelta
+    offset_to: timedelta
+    name: str
+
+    def instant(self, year: int) -> datetime:
+        """The UTC instant of this change in ``year``."""
+        weekday = _WEEKDAYS.index(self.byday[-2:])
+        ordinal = int(self.byday[:-2])
+        days = pycalendar.monthrange(year, self.month)[1]
+        matching = [d for d in range(1, days + 1) if date(year, self.month, d).weekday() == weekday]
+        day = matching[ordinal - 1] if ordinal > 0 else matching[ordinal]
+        local = datetime(year, self.month, day) + self.local_time
+        return (local - self.offset_from).replace(tzinfo=UTC)
+
+
+def _transitions(tz: ZoneInfo, year: int) -> list[tuple[datetime, timedelta, timedelta]]:
+    """(UTC instant, offset before, offset after) of every offset change in ``year``."""
+    found = []
+    day = datetime(year, 1, 1, tzinfo=UTC)
+    before = day.astimezone(tz).utcoffset()
+    while day.year == year:
+        following = day + timedelta(days=1)
+        after = following.astimezone(tz).utcoffset()
+        if after != before:
+            low, high = day, following
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                if middle.astimezone(tz).utcoffset() == before:
+                    low = middle
+                else:
+                    high = middle
+            found.append((high.replace(microsecond=0), before, after))
+            before = after
+        day = following
+    return found
+
+
+def _rule_for(tz: ZoneInfo, instant: datetime, offset_from: timedelta, offset_to: timedelta) -> _Rule:
+    local = (instant + offset_from).replace(tzinfo=None)
+    days = pycalendar.monthrange(local.year, local.month)[1]
+    ordinal = -1 if local.day > days - 7 else (local.day - 1) // 7 + 1
+    return _Rule(
+        month=local.month,
+        byday=f"{ordinal}{_WEEKDAYS[local.weekday()]}",
+        local_time=local - datetime(local.year, local.month, local.day),
+        offset_from=offset_from,
+        offset_to=offset_to,
+        name=instant.astimezone(tz).tzname() or "",
+    )
+
+
+def zone_rules(tzid: str, year: int) -> tuple[_Rule, _Rule] | timedelta | None:
+    """The zone's rules in force in ``year``: (standard, daylight) rules, a fixed offset, or None.
+
+    None means the zone does not follow two yearly rules over the next years (a rule
+    change is coming, or it is not rule-based at all): the caller lists its transitions.
+    """
+    tz = ZoneInfo(tzid)
+    changes = _transitions(tz, year)
+    if not changes:
+        offsets = {datetime(y, m, 1, tzinfo=UTC).astimezone(tz).utcoffset() for y in range(year, year + 6) for m in (1, 7)}
+        return offsets.pop() if len(offsets) == 1 else None
+    if len(changes) != 2:
+        return None
+    rules = [_rule_for(tz, *change) for change in changes]
+    standard, daylight = sorted(rules, key=lambda r: r.offset_to)
+    if standard.offset_to == daylight.offset_to:
+        return None
+    # Accept the rules only if they predict every change of the coming years to the second.
+    for later in range(year + 1, year + 8):
+        actual = sorted((instant, after) for instant, _before, after in _transitions(tz, later))
+        predicted = sorted((rule.instant(later), rule.offset_to) for rule in (standard, daylight))
+        if actual != predicted:
+            return None
+    return standard, daylight
+
+
+@functools.lru_cache(maxsize=128)
+def vtimezone(tzid: str, year: int) -> bytes:
+    """The VTIMEZONE for ``tzid`` as Outlook, Google, Apple and Thunderbird all read it.
+
+    Cached per zone and year: the rules are derived once per process and the bytes
+    never change for the same tz database.
+    """
+    rules = zone_rules(tzid, year)
+    if rules is None:
+        component = Timezone.from_tzid(tzid, first_date=date(year - 1, 1, 1), last_date=date(year + 10, 1, 1))
+        return component.to_ical()
+    vtz = Timezone()
+    vtz["TZID"] = vText(tzid)
+    if isinstance(rules, timedelta):
+        std = TimezoneStandard()
+        std.add("DTSTART", datetime(1970, 1, 1))
+        std.add("TZOFFSETFROM", rules)
+        std.add("TZOFFSETTO", rules)
+        name = datetime(year, 1, 1, tzinfo=UTC).astimezone(ZoneInfo(tzid)).tzname()
+        if name:
+            std.add("TZNAME", name)
+        vtz.add_component(std)
+        return vtz.to_ical()
+    for rule, component_class in zip(rules, (TimezoneStandard, TimezoneDaylight), strict=True):
+        sub = component_class()
+        # DTSTART is the rule's first occurrence in 1970, so it matches its own RRULE as RFC 5545 asks.
+        sub.add("DTSTART", (rule.instant(1970) + rule.offset_from).replace(tzinfo=None))
+        sub.add("TZOFFSETFROM", rule.offset_from)
+        sub.add("TZOFFSETTO", rule.offset_to)
+        sub.add("RRULE", vRecur({"FREQ": "YEARLY", "BYMONTH": rule.month, "BYDAY": rule.byday}))
+        if rule.name:
+            sub.add("TZNAME", rule.name)
+        vtz.add_component(sub)
+    return vtz.to_ical()
