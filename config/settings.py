@@ -161,6 +161,8 @@ LANGUAGES = [
     ("sv", _("Swedish")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates as the cities write them (day first, 24-hour clock): "3 March 2026, 10:00".
+FORMAT_MODULE_PATH = ["config.formats"]
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"

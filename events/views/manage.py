@@ -1,15 +1,148 @@
+"""Organizer pages: the dashboard, and creating, editing, duplicating, publishing and cancelling events.
+
+Every page asks ``events.permissions``; every change goes through ``events.services.events``.
+"""
+
+from datetime import timedelta
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from events import permissions
-from events.models import City, Event
+from events.forms import CancelForm, DuplicateForm, EventEditor
+from events.models import City, Event, Registration
+from events.services import events as event_services
+
+
+def _managed_event(request, pk: int) -> Event:
+    event = get_object_or_404(Event.objects.select_related("city"), pk=pk)
+    if not permissions.can_manage_event(request.user, event):
+        raise PermissionDenied
+    return event
 
 
 @login_required
 def dashboard(request):
-    if not permissions.is_organizer(request.user):
+    user = request.user
+    if not permissions.is_organizer(user):
         raise PermissionDenied
-    cities = City.objects.all() if request.user.is_staff else City.objects.filter(memberships__user=request.user)
-    events = Event.objects.for_city_admin(request.user).for_listing().order_by("-starts_at")
-    return render(request, "events/manage/dashboard.html", {"cities": cities, "events": events})
+    cities = City.objects.all()
+    if not permissions.is_platform_admin(user):
+        cities = cities.filter(pk__in=permissions.organized_city_ids(user))
+    cities = list(cities)
+    events = Event.objects.filter(city__in=cities).for_listing()
+    now = timezone.now()
+    by_city = {city.pk: {"city": city, "upcoming": [], "past": []} for city in cities}
+    for event in events:
+        group = by_city[event.city_id]
+        group["past" if event.ends_at and event.ends_at < now else "upcoming"].append(event)
+    for group in by_city.values():
+        # Undated drafts first: they are the ones still needing work.
+        group["upcoming"].sort(key=lambda e: (e.starts_at is not None, e.starts_at or now, e.pk))
+        group["past"].sort(key=lambda e: (e.starts_at, e.pk), reverse=True)
+    return render(request, "events/manage/dashboard.html", {"groups": list(by_city.values())})
+
+
+@login_required
+def event_create(request, slug):
+    city = get_object_or_404(City, slug=slug)
+    if not permissions.can_manage_city(request.user, city):
+        raise PermissionDenied
+    return _editor_page(request, city=city, event=None)
+
+
+@login_required
+def event_edit(request, pk):
+    event = _managed_event(request, pk)
+    if event.is_cancelled:
+        messages.error(request, _("A cancelled event cannot be changed. Duplicate it to plan it again."))
+        return redirect(event)
+    return _editor_page(request, city=event.city, event=event)
+
+
+def _editor_page(request, *, city: City, event: Event | None):
+    show_errors = True
+    if request.method == "POST":
+        # "Add another session" re-displays everything typed so far with one more empty row, saving nothing.
+        add_row = "add_session" in request.POST
+        editor = EventEditor(city=city, event=event, data=request.POST, add_row=add_row)
+        if add_row:
+            show_errors = False
+        elif editor.is_valid():
+            saved = editor.save(actor=request.user)
+            if saved is not None:
+                if saved.is_published and "publish" in request.POST:
+                    messages.success(request, _("The event is saved and published."))
+                elif saved.is_published:
+                    messages.success(request, _("Your changes are saved. Registered participants are told of new times or places."))
+                else:
+                    messages.success(request, _("The draft is saved. Only organizers can see it until you publish it."))
+                return redirect(saved)
+    else:
+        editor = EventEditor(city=city, event=event)
+    context = {
+        "city": city,
+        "event": event,
+        "form": editor.form,
+        "formset": editor.formset,
+        "show_errors": show_errors,
+    }
+    # Datetime inputs are filled and read on the city's clock.
+    with editor.time_zone():
+        return render(request, "events/manage/event_form.html", context)
+
+
+@login_required
+@require_POST
+def event_duplicate(request, pk):
+    event = _managed_event(request, pk)
+    form = DuplicateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["weeks"]))
+        return redirect(event)
+    weeks = form.cleaned_data["weeks"] or 0
+    copy = event_services.event_duplicate(event=event, actor=request.user, shift=timedelta(weeks=weeks))
+    messages.success(request, _("This is a draft copy of “%(title)s”. Check its dates, then publish it.") % {"title": event.title})
+    return redirect("events:manage_event_edit", pk=copy.pk)
+
+
+@login_required
+@require_POST
+def event_publish(request, pk):
+    event = _managed_event(request, pk)
+    try:
+        event_services.event_publish(event=event)
+    except event_services.EventError as error:
+        messages.error(request, str(error))
+        if event.status == Event.Status.DRAFT:
+            return redirect("events:manage_event_edit", pk=event.pk)
+        return redirect(event)
+    messages.success(request, _("The event is published."))
+    return redirect(event)
+
+
+@login_required
+def event_cancel(request, pk):
+    event = _managed_event(request, pk)
+    if event.is_cancelled:
+        messages.info(request, _("This event is already cancelled."))
+        return redirect(event)
+    if not event.is_published:
+        messages.error(request, _("Only a published event can be cancelled. A draft stays hidden until you publish it."))
+        return redirect(event)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            event_services.event_cancel(event=event, actor=request.user, reason=form.cleaned_data["reason"])
+        except event_services.EventError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The event is cancelled. Everyone registered is told by email."))
+        return redirect(event)
+    registered = event.registrations.filter(status__in=Registration.ACTIVE_STATUSES).count()
+    return render(request, "events/manage/event_cancel.html", {"event": event, "form": form, "registered": registered})
