@@ -7,12 +7,14 @@ certificates keep telling the same story after profiles or events change.
 """
 
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -41,7 +43,7 @@ class CertificateQuerySet(models.QuerySet):
     def for_event_page(self, event):
         return (
             self.filter(event=event)
-            .select_related("holder", "registration", "superseded_by")
+            .select_related("holder", "registration", "replaced_by")
             .order_by("holder_name", "-issued_at", "-id")
         )
 
@@ -97,9 +99,11 @@ class Certificate(models.Model):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
-    superseded_by = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes", editable=False,
-        verbose_name=_("replaced by"),
+    # The certificate this one re-issues. The link lives on the newer row so that the old
+    # one can stop being valid before the new one is written, in one transaction.
+    replaces = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by", editable=False,
+        verbose_name=_("replaces"),
     )
     superseded_at = models.DateTimeField(_("replaced"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
@@ -123,8 +127,8 @@ class Certificate(models.Model):
                 condition=~Q(status="revoked") | Q(revoked_at__isnull=False), name="certificate_revoked_has_date"
             ),
             models.CheckConstraint(
-                condition=~Q(status="superseded") | Q(superseded_by__isnull=False),
-                name="certificate_superseded_has_successor",
+                condition=~Q(status="superseded") | Q(superseded_at__isnull=False),
+                name="certificate_superseded_has_date",
             ),
             models.CheckConstraint(condition=Q(first_date__lte=models.F("last_date")), name="certificate_dates_ordered"),
         ]
@@ -150,6 +154,26 @@ class Certificate(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.status == self.Status.VALID
+
+    @property
+    def dates_display(self) -> str:
+        """The frozen dates in the active language: '3 March 2026' or '3 March 2026 – 7 April 2026'."""
+        first = formats.date_format(self.first_date, "DATE_FORMAT")
+        if self.first_date == self.last_date:
+            return first
+        return gettext("%(start)s – %(end)s") % {"start": first, "end": formats.date_format(self.last_date, "DATE_FORMAT")}
+
+    @property
+    def hours_display(self) -> Decimal | int:
+        """7.50 → 7.5 and 8.00 → 8; templates localise the decimal separator."""
+        hours = Decimal(self.hours)
+        if hours == hours.to_integral_value():
+            return int(hours)
+        return hours.normalize()
+
+    @property
+    def trainers_display(self) -> str:
+        return ", ".join(self.trainer_names)
 
 
 class CertificateBatch(models.Model):

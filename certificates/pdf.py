@@ -13,20 +13,26 @@ from __future__ import annotations
 import base64
 import mimetypes
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from io import BytesIO
 from typing import TYPE_CHECKING
 
+import pypdf
+import segno
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import mark_safe
+from pypdf.generic import NameObject, TextStringObject
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 if TYPE_CHECKING:
     from django.db.models.fields.files import FieldFile
 
-    from events.models import Registration, Session
+    from certificates.models import Certificate
+    from events.models import City, Registration, Session
 
 _local = threading.local()
 
@@ -109,3 +115,105 @@ def signin_sheet_pdf(*, session: Session, registrations: Iterable[Registration])
         },
     )
     return _render(html, "signin_sheet.css")
+
+
+# Certificates ---------------------------------------------------------------------------------
+
+
+class CertificateLayoutError(RuntimeError):
+    """The layout did not give exactly one page per certificate."""
+
+
+def qr_svg(url: str) -> str:
+    """The URL as an inline SVG QR code, sized by the stylesheet."""
+    return segno.make(url, error="m", micro=False).svg_inline(
+        scale=1, border=0, omitsize=True, dark="#1d2433", svgclass="qr"
+    )
+
+
+def _city_assets(city: City, cache: dict[int, dict[str, str]]) -> dict[str, str]:
+    assets = cache.get(city.pk)
+    if assets is None:
+        assets = cache[city.pk] = {
+            "logo": file_data_uri(city.logo),
+            "signature": file_data_uri(city.signature_image),
+        }
+    return assets
+
+
+def _pages(certificates: Sequence[Certificate]) -> list[dict]:
+    assets: dict[int, dict[str, str]] = {}
+    pages = []
+    for certificate in certificates:
+        city = certificate.event.city
+        pages.append(
+            {
+                "certificate": certificate,
+                "city": city,
+                "qr": mark_safe(qr_svg(certificate.verification_url)),
+                **_city_assets(city, assets),
+            }
+        )
+    return pages
+
+
+def _document_html(certificates: Sequence[Certificate]) -> str:
+    first = certificates[0]
+    return render_to_string(
+        "certificates/certificate.html",
+        {"pages": _pages(certificates), "document_language": first.language, "first": first},
+    )
+
+
+def certificate_title(certificate: Certificate) -> str:
+    with translation.override(certificate.language):
+        return "%s · %s · %s" % (
+            translation.gettext("Certificate of attendance"),
+            certificate.holder_name,
+            certificate.number,
+        )
+
+
+def certificate_author(certificate: Certificate) -> str:
+    return certificate.signatory_name or certificate.city_name
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    """One certificate as its own document: simple, and the slow way for many of them."""
+    return _render(_document_html([certificate]), "certificate.css")
+
+
+def certificates_pdfs(certificates: Sequence[Certificate]) -> list[bytes]:
+    """Many certificates laid out as ONE document and cut into one PDF each, in the same order.
+
+    Each page carries its own language (``{% language %}`` in the template), and each
+    resulting file gets its own title, author and language in its metadata. Callers
+    bound the group size: memory follows the size of one document.
+    """
+    if not certificates:
+        return []
+    if len(certificates) == 1:
+        return [certificate_pdf(certificates[0])]
+    document = _render(_document_html(certificates), "certificate.css")
+    reader = pypdf.PdfReader(BytesIO(document))
+    if len(reader.pages) != len(certificates):
+        raise CertificateLayoutError(
+            "%d certificates laid out on %d pages" % (len(certificates), len(reader.pages))
+        )
+    files = []
+    for page, certificate in zip(reader.pages, certificates, strict=True):
+        writer = pypdf.PdfWriter()
+        writer.add_page(page)
+        writer.add_metadata(
+            {
+                "/Title": certificate_title(certificate),
+                "/Author": certificate_author(certificate),
+                "/Creator": "EPI Events",
+                "/Producer": reader.metadata.get("/Producer", "") if reader.metadata else "",
+            }
+        )
+        writer.root_object[NameObject("/Lang")] = TextStringObject(certificate.language)
+        out = BytesIO()
+        writer.write(out)
+        files.append(out.getvalue())
+    return files

@@ -55,3 +55,105 @@ def test_signin_sheet_is_in_the_current_language(city):
     with translation.override("sv"):
         data = signin_sheet_pdf(session=event.sessions.get(), registrations=[])
     assert pypdf.PdfReader(BytesIO(data)).trailer["/Root"]["/Lang"] == "sv"
+
+
+# Certificates ---------------------------------------------------------------------------------
+
+A4_LANDSCAPE = (842, 595)
+
+
+def _qr_urls(data: bytes, tmp_path) -> list[str]:
+    """Rasterise the page as a person's scanner would see it and decode every QR code on it."""
+    import subprocess
+
+    import zxingcpp
+    from PIL import Image
+
+    source = tmp_path / "certificate.pdf"
+    source.write_bytes(data)
+    subprocess.run(["pdftoppm", "-png", "-r", "150", "-singlefile", str(source), str(tmp_path / "page")], check=True)
+    with Image.open(tmp_path / "page.png") as image:
+        return [barcode.text for barcode in zxingcpp.read_barcodes(image)]
+
+
+@pytest.mark.django_db
+def test_certificate_pdf_prints_the_name_exactly_and_the_number(holder_registration, trainer):
+    from certificates.services.certificates import certificate_issue
+
+    certificate = certificate_issue(registration=holder_registration, actor=trainer)
+    with certificate.pdf.open("rb") as fh:
+        data = fh.read()
+    reader = pypdf.PdfReader(BytesIO(data))
+    assert len(reader.pages) == 1
+    width, height = (round(float(v)) for v in reader.pages[0].mediabox.upper_right)
+    assert (width, height) == A4_LANDSCAPE
+    text = _text(data)
+    assert "Łucja Ștefănescu-Åström" in text
+    assert certificate.number in text
+    assert "Intercultural competence for front-desk staff" in text
+    assert "Anna Bērziņa" in text
+    assert "6 hours in total" in text
+    assert certificate.code in text
+
+
+@pytest.mark.django_db
+def test_certificate_pdf_metadata_and_embedded_fonts(holder_registration, trainer):
+    from certificates.services.certificates import certificate_issue
+
+    certificate = certificate_issue(registration=holder_registration, actor=trainer)
+    with certificate.pdf.open("rb") as fh:
+        reader = pypdf.PdfReader(fh)
+        assert "Łucja Ștefănescu-Åström" in reader.metadata.title
+        assert reader.metadata.author
+        assert reader.trailer["/Root"]["/Lang"] == "en"
+        fonts = reader.pages[0]["/Resources"]["/Font"]
+        for ref in fonts.values():
+            descendant = ref.get_object()["/DescendantFonts"][0].get_object()
+            assert "/FontFile2" in descendant["/FontDescriptor"]
+
+
+@pytest.mark.django_db
+def test_qr_code_on_the_certificate_opens_its_verification_page(holder_registration, trainer, tmp_path, client):
+    from certificates.services.certificates import certificate_issue
+
+    certificate = certificate_issue(registration=holder_registration, actor=trainer)
+    with certificate.pdf.open("rb") as fh:
+        urls = _qr_urls(fh.read(), tmp_path)
+    assert urls == ["https://events.example.eu/certificates/verify/%s/" % certificate.code]
+
+    response = client.get(urls[0].removeprefix("https://events.example.eu"))
+    assert response.status_code == 200
+    assert "Valid certificate" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_many_certificates_are_cut_into_one_file_each_with_its_own_language(make_attendee):
+    from certificates.models import Certificate
+    from certificates.pdf import certificates_pdfs
+
+    registrations = [
+        make_attendee(full_name="Ελένη Παπαδοπούλου", preferred_language="es"),
+        make_attendee(full_name="Аня Петрова", preferred_language="sv"),
+        make_attendee(full_name="Jürgen Groß", preferred_language="en"),
+    ]
+    certificates = [
+        Certificate(
+            number=f"EPI-RIG-2026-00000{i}", event=r.event, language=r.user.preferred_language,
+            holder_name=r.user.full_name, event_title=r.event.title, event_kind="Training", city_name="Riga",
+            first_date=r.event.starts_at.date(), last_date=r.event.ends_at.date(), hours=6, sessions_attended=2,
+            sessions_total=2, trainer_names=["Anna Bērziņa"],
+        )
+        for i, r in enumerate(registrations)
+    ]
+    files = certificates_pdfs(certificates)
+    assert len(files) == 3
+    for data, certificate in zip(files, certificates, strict=True):
+        reader = pypdf.PdfReader(BytesIO(data))
+        assert len(reader.pages) == 1
+        assert reader.trailer["/Root"]["/Lang"] == certificate.language
+        assert certificate.holder_name in reader.metadata.title
+        text = _text(data)
+        assert certificate.holder_name in text
+        assert certificate.number in text
+        others = [c.holder_name for c in certificates if c is not certificate]
+        assert not any(name in text for name in others)

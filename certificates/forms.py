@@ -1,0 +1,35 @@
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+CODE_RE = re.compile(r"^[A-Za-z0-9_-]{10,40}$")
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Shown on the public verification page, next to the date of revocation."),
+    )
+
+
+class VerifyForm(forms.Form):
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=300,
+        help_text=_("Printed under the QR code at the bottom right of the certificate."),
+    )
+
+    def clean_code(self):
+        raw = self.cleaned_data["code"].strip()
+        # People paste the whole address from the certificate as often as the code itself.
+        code = raw.rstrip("/").rsplit("/", 1)[-1] if "/" in raw else raw
+        code = "".join(code.split())
+        if not CODE_RE.match(code):
+            raise forms.ValidationError(
+                _("This does not look like a verification code. It has 16 letters, digits, - or _."),
+                code="invalid",
+            )
+        return code

@@ -1,0 +1,373 @@
+"""The only door through which certificates are issued, re-issued and revoked, and
+through which bulk issuing jobs start and run.
+
+Issuing a group follows the same four steps as issuing one:
+
+1. read the eligible registrations that still lack a certificate (one aggregate query);
+2. reserve certificate numbers (a short lock on the year's counter);
+3. lay out the PDFs and write them to storage, outside any transaction, so no lock is
+   held while WeasyPrint works;
+4. in one transaction, insert the rows and queue the emails. The partial unique index
+   (one valid certificate per registration) makes a second run, or a race with another
+   trainer, write nothing twice; files of rows that lost such a race are deleted.
+
+A number reserved in step 2 by a run that then loses a race is not reused: numbers
+can have gaps, never duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, Max, Min, OuterRef, QuerySet
+from django.db.models.functions import Greatest
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from certificates import pdf
+from certificates.models import Certificate, CertificateBatch, CertificateSequence, certificate_upload_to
+from certificates.services.eligibility import hours_from, registrations_with_attendance
+from events.models import City, Event, Registration, Session
+from events.services.emails import email_queue
+
+logger = logging.getLogger(__name__)
+
+# Certificates laid out per document and written per transaction: large enough to
+# amortise WeasyPrint's fixed costs, small enough that memory stays flat.
+CHUNK_SIZE = 25
+# A job that has not moved for this long has lost its worker and may be started again.
+STALE_AFTER = timedelta(minutes=10)
+
+
+class CertificateError(Exception):
+    """A request the certificate's or event's state does not allow; ``str()`` is for the user."""
+
+
+# Reading -------------------------------------------------------------------------------------
+
+
+def issuable_registrations(*, event: Event, now: datetime | None = None) -> QuerySet[Registration]:
+    """Eligible registrations with no standing certificate (valid or revoked) and a name to print.
+
+    A revoked certificate keeps the bulk job away on purpose: giving that person a new
+    one is a decision a trainer takes for them alone.
+    """
+    standing = Certificate.objects.current().filter(registration=OuterRef("pk"))
+    return (
+        registrations_with_attendance(event=event, now=now)
+        .filter(is_eligible=True)
+        .exclude(user__full_name="")
+        .exclude(Exists(standing))
+    )
+
+
+def certificate_prefix(city: City) -> str:
+    """EPI-RIG for Riga: the first three letters of the city's slug."""
+    letters = "".join(ch for ch in city.slug if ch.isalnum())[:3].upper() or "XXX"
+    return f"EPI-{letters}"
+
+
+# Writing -------------------------------------------------------------------------------------
+
+
+def _reserve_numbers(*, city: City, year: int, count: int) -> list[str]:
+    prefix = certificate_prefix(city)
+    with transaction.atomic():
+        CertificateSequence.objects.get_or_create(prefix=prefix, year=year)
+        sequence = CertificateSequence.objects.select_for_update().get(prefix=prefix, year=year)
+        first = sequence.last_value + 1
+        sequence.last_value = F("last_value") + count
+        sequence.save(update_fields=["last_value"])
+    return ["%s-%d-%06d" % (prefix, year, n) for n in range(first, first + count)]
+
+
+def _event_facts(event: Event, now: datetime) -> dict:
+    """What every certificate of the event prints alike; two queries per chunk."""
+    city = event.city
+    bounds = Session.objects.filter(event=event, ends_at__lte=now).aggregate(first=Min("starts_at"), last=Max("ends_at"))
+    if bounds["first"] is None:
+        raise CertificateError(_("No session of this event has ended yet."))
+    trainers = sorted((t.display_name for t in event.trainers.all()), key=str.casefold)
+    return {
+        "city": city,
+        "first_date": timezone.localtime(bounds["first"], city.tzinfo).date(),
+        "last_date": timezone.localtime(bounds["last"], city.tzinfo).date(),
+        "trainer_names": trainers,
+    }
+
+
+def _build(*, registration: Registration, event: Event, facts: dict, number: str, actor: User | None,
+           batch: CertificateBatch | None, issued_at: datetime) -> Certificate:
+    """An unsaved certificate with everything it prints copied in."""
+    user = registration.user
+    city = facts["city"]
+    language = user.preferred_language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        kind = str(event.get_kind_display())
+    certificate = Certificate(
+        number=number,
+        registration=registration,
+        holder=user,
+        event=event,
+        batch=batch,
+        language=language,
+        holder_name=user.full_name,
+        event_title=event.title,
+        event_kind=kind,
+        city_name=city.name,
+        first_date=facts["first_date"],
+        last_date=facts["last_date"],
+        hours=hours_from(registration.attended_duration),
+        sessions_attended=registration.attended_sessions,
+        sessions_total=registration.ended_sessions,
+        trainer_names=facts["trainer_names"],
+        signatory_name=city.signatory_name,
+        signatory_title=city.signatory_title,
+        closing_text=city.certificate_closing_text,
+        funding_line=city.funding_line or settings.CERTIFICATE_FUNDING_LINE,
+        issued_at=issued_at,
+        issued_by=actor,
+    )
+    return certificate
+
+
+def _render_and_store(certificates: Sequence[Certificate]) -> None:
+    files = pdf.certificates_pdfs(certificates)
+    for certificate, data in zip(certificates, files, strict=True):
+        name = certificate_upload_to(certificate, certificate.filename)
+        certificate.pdf.name = default_storage.save(name, ContentFile(data))
+
+
+def _discard_files(certificates: Sequence[Certificate]) -> None:
+    for certificate in certificates:
+        if certificate.pdf.name:
+            default_storage.delete(certificate.pdf.name)
+
+
+def _announce(certificate: Certificate) -> None:
+    """Email the holder, with the PDF attached, once the row is committed."""
+    if certificate.holder is None:
+        return
+    email_queue(
+        user=certificate.holder,
+        template="certificate_issued",
+        context={
+            "certificate": certificate,
+            "download_url": settings.SITE_URL + certificate.get_absolute_url(),
+            "verification_url": certificate.verification_url,
+            "certificates_url": settings.SITE_URL + reverse("certificates:mine"),
+        },
+        event=certificate.event,
+        dedupe_key=f"certificate-issued:{certificate.pk}",
+        attachment=(certificate.filename, certificate.pdf.name, "application/pdf"),
+    )
+
+
+def _prepare(*, event: Event, registrations: Sequence[Registration], actor: User | None,
+             batch: CertificateBatch | None = None, now: datetime | None = None) -> list[Certificate]:
+    """Steps 2 and 3: numbered, rendered, stored, not yet saved."""
+    now = now or timezone.now()
+    facts = _event_facts(event, now)
+    year = timezone.localtime(now, event.city.tzinfo).year
+    numbers = _reserve_numbers(city=event.city, year=year, count=len(registrations))
+    certificates = [
+        _build(registration=r, event=event, facts=facts, number=n, actor=actor, batch=batch, issued_at=now)
+        for r, n in zip(registrations, numbers, strict=True)
+    ]
+    _render_and_store(certificates)
+    return certificates
+
+
+def _insert(certificates: list[Certificate]) -> list[Certificate]:
+    """Step 4: write the rows and queue the emails; skip the ones another run wrote first."""
+    try:
+        with transaction.atomic():
+            Certificate.objects.bulk_create(certificates)
+            for certificate in certificates:
+                _announce(certificate)
+        return certificates
+    except IntegrityError:
+        pass
+    # Somebody issued part of this chunk meanwhile: keep what is still free, one by one.
+    written, lost = [], []
+    for certificate in certificates:
+        certificate.pk = None
+        try:
+            with transaction.atomic():
+                certificate.save(force_insert=True)
+                _announce(certificate)
+            written.append(certificate)
+        except IntegrityError:
+            lost.append(certificate)
+    _discard_files(lost)
+    return written
+
+
+def _load_for_issue(registration: Registration, *, now: datetime | None = None) -> Registration:
+    row = registrations_with_attendance(event=registration.event, now=now).filter(pk=registration.pk).first()
+    if row is None:
+        raise CertificateError(_("Only confirmed participants can receive a certificate."))
+    if not row.is_eligible:
+        raise CertificateError(
+            _("%(name)s attended %(attended)d of %(ended)d sessions; this event asks for %(percent)d %%.")
+            % {
+                "name": row.user.display_name,
+                "attended": row.attended_sessions,
+                "ended": row.ended_sessions,
+                "percent": row.required_percent,
+            }
+        )
+    if not row.user.full_name.strip():
+        raise CertificateError(
+            _("%(email)s has no full name in their profile yet; a certificate needs the name to print.")
+            % {"email": row.user.email}
+        )
+    return row
+
+
+def certificate_issue(*, registration: Registration, actor: User | None) -> Certificate:
+    """Issue one participant's certificate (also after a revocation)."""
+    event = Event.objects.select_related("city").get(pk=registration.event_id)
+    registration.event = event
+    if Certificate.objects.valid().filter(registration=registration).exists():
+        raise CertificateError(_("This participant already has a valid certificate."))
+    row = _load_for_issue(registration)
+    certificates = _prepare(event=event, registrations=[row], actor=actor)
+    written = _insert(certificates)
+    if not written:
+        raise CertificateError(_("This participant already has a valid certificate."))
+    return written[0]
+
+
+def certificate_reissue(*, certificate: Certificate, actor: User | None) -> Certificate:
+    """Replace a valid certificate by a new one (new number, current name and attendance).
+
+    The old one stays verifiable and says it was superseded, with a link to the new one.
+    """
+    if not certificate.is_valid:
+        raise CertificateError(_("Only a valid certificate can be re-issued."))
+    if certificate.registration_id is None:
+        raise CertificateError(_("The participant's registration no longer exists."))
+    registration = Registration.objects.select_related("user", "event__city").get(pk=certificate.registration_id)
+    row = _load_for_issue(registration)
+    event = registration.event
+    (new,) = _prepare(event=event, registrations=[row], actor=actor)
+    try:
+        with transaction.atomic():
+            old = Certificate.objects.select_for_update().get(pk=certificate.pk)
+            if not old.is_valid:
+                raise CertificateError(_("This certificate was changed meanwhile; reload the page."))
+            old.status = Certificate.Status.SUPERSEDED
+            old.superseded_at = new.issued_at
+            old.save(update_fields=["status", "superseded_at"])
+            new.replaces = old
+            new.save(force_insert=True)
+            _announce(new)
+    except (CertificateError, IntegrityError):
+        _discard_files([new])
+        raise
+    certificate.refresh_from_db()
+    return new
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, actor: User | None, reason: str) -> Certificate:
+    """Withdraw a certificate; its verification page then says so, with the date and reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CertificateError(_("Please give the reason for revoking this certificate."))
+    locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if not locked.is_valid:
+        raise CertificateError(_("Only a valid certificate can be revoked."))
+    locked.status = Certificate.Status.REVOKED
+    locked.revoked_at = timezone.now()
+    locked.revoked_by = actor
+    locked.revoked_reason = reason
+    locked.save(update_fields=["status", "revoked_at", "revoked_by", "revoked_reason"])
+    return locked
+
+
+# Bulk jobs -----------------------------------------------------------------------------------
+
+
+def _is_stale(batch: CertificateBatch, now: datetime) -> bool:
+    return batch.is_active and batch.updated_at < now - STALE_AFTER
+
+
+def certificate_batch_start(*, event: Event, actor: User | None) -> CertificateBatch:
+    """Start issuing to everyone eligible; returns at once, the work runs after commit.
+
+    Clicking twice, or two trainers at once, gives the same running job.
+    """
+    from certificates.tasks import dispatch_batch
+
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        active = CertificateBatch.objects.filter(event=locked, status__in=CertificateBatch.ACTIVE_STATUSES).first()
+        if active and not _is_stale(active, now):
+            return active
+        if active:
+            CertificateBatch.objects.filter(pk=active.pk).update(
+                status=CertificateBatch.Status.FAILED,
+                error="The job stopped responding and was replaced.",
+                finished_at=now,
+            )
+        total = issuable_registrations(event=locked, now=now).count()
+        batch = CertificateBatch.objects.create(event=locked, created_by=actor, total=total)
+        if total == 0:
+            batch.status = CertificateBatch.Status.DONE
+            batch.finished_at = now
+            batch.save(update_fields=["status", "finished_at", "updated_at"])
+            return batch
+        batch_id = batch.pk
+        transaction.on_commit(lambda: dispatch_batch(batch_id))
+    return batch
+
+
+def certificate_batch_run(*, batch_id: int, chunk_size: int = CHUNK_SIZE) -> CertificateBatch | None:
+    """Do a job's work chunk by chunk (called by the task). Safe to run twice or to resume."""
+    claimed = CertificateBatch.objects.filter(pk=batch_id, status__in=CertificateBatch.ACTIVE_STATUSES).update(
+        status=CertificateBatch.Status.RUNNING
+    )
+    if not claimed:
+        return CertificateBatch.objects.filter(pk=batch_id).first()
+    batch = CertificateBatch.objects.select_related("event__city", "created_by").get(pk=batch_id)
+    event = batch.event
+    last_pk = 0
+    try:
+        while True:
+            now = timezone.now()
+            rows = list(
+                issuable_registrations(event=event, now=now).filter(pk__gt=last_pk).order_by("pk")[:chunk_size]
+            )
+            if not rows:
+                break
+            last_pk = rows[-1].pk
+            written = _insert(_prepare(event=event, registrations=rows, actor=batch.created_by, batch=batch, now=now))
+            CertificateBatch.objects.filter(pk=batch_id).update(
+                done=F("done") + len(rows),
+                total=Greatest(F("total"), F("done") + len(rows)),
+                issued=F("issued") + len(written),
+                updated_at=timezone.now(),
+            )
+            del rows, written
+    except Exception as exc:
+        logger.exception("Certificate batch %s failed", batch_id)
+        CertificateBatch.objects.filter(pk=batch_id).update(
+            status=CertificateBatch.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    CertificateBatch.objects.filter(pk=batch_id).update(
+        status=CertificateBatch.Status.DONE, done=F("total"), finished_at=timezone.now()
+    )
+    batch.refresh_from_db()
+    return batch

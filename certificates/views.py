@@ -1,0 +1,282 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from certificates import permissions
+from certificates.forms import CODE_RE, RevokeForm, VerifyForm
+from certificates.models import Certificate, CertificateBatch
+from certificates.services.certificates import (
+    CertificateError,
+    certificate_batch_start,
+    certificate_issue,
+    certificate_reissue,
+    certificate_revoke,
+)
+from certificates.services.eligibility import hours_from, registrations_with_attendance
+from events import permissions as event_permissions
+from events.models import Event, Registration
+
+# Verification lookups allowed per client address and window before answering 429.
+VERIFY_RATE_LIMIT = getattr(settings, "CERTIFICATE_VERIFY_RATE_LIMIT", 30)
+VERIFY_RATE_WINDOW = getattr(settings, "CERTIFICATE_VERIFY_RATE_WINDOW", 60)
+
+
+def _event_for_staff(request, event_id: int) -> Event:
+    """The event if the user may issue its certificates; 404 if they may not see it, else 403."""
+    event = get_object_or_404(Event.objects.select_related("city"), pk=event_id)
+    if not event_permissions.can_view_event(request.user, event):
+        raise Http404
+    if not permissions.can_issue_certificates(request.user, event):
+        raise PermissionDenied
+    return event
+
+
+def _certificate_for(request, pk: int, *, change: bool = False) -> Certificate:
+    certificate = get_object_or_404(Certificate.objects.select_related("event__city"), pk=pk)
+    if not permissions.can_download_certificate(request.user, certificate):
+        raise Http404
+    if change and not permissions.can_change_certificate(request.user, certificate):
+        raise PermissionDenied
+    return certificate
+
+
+# Participants ------------------------------------------------------------------------------
+
+
+@login_required
+def my_certificates(request):
+    certificates = Certificate.objects.for_holder(request.user).select_related("replaced_by")
+    return render(request, "certificates/mine.html", {"certificates": certificates})
+
+
+@login_required
+@require_GET
+def download(request, pk: int):
+    certificate = _certificate_for(request, pk)
+    try:
+        fh = default_storage.open(certificate.pdf.name, "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404
+    response = FileResponse(fh, as_attachment=True, filename=certificate.filename, content_type="application/pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Trainers and organizers --------------------------------------------------------------------
+
+
+@login_required
+def event_certificates(request, event_id: int):
+    event = _event_for_staff(request, event_id)
+    rows = list(registrations_with_attendance(event=event))
+    certificates = list(Certificate.objects.for_event_page(event))
+    by_registration: dict[int, list[Certificate]] = {}
+    for certificate in certificates:
+        by_registration.setdefault(certificate.registration_id, []).append(certificate)
+    participants = []
+    for row in rows:
+        held = by_registration.get(row.pk, [])
+        current = next((c for c in held if c.status != Certificate.Status.SUPERSEDED), None)
+        participants.append(
+            {
+                "registration": row,
+                "hours": hours_from(row.attended_duration),
+                "current": current,
+                "history": [c for c in held if c is not current],
+                "can_issue": row.is_eligible
+                and bool(row.user.full_name.strip())
+                and (current is None or current.status == Certificate.Status.REVOKED),
+                "missing_name": row.is_eligible and not row.user.full_name.strip(),
+            }
+        )
+    first = rows[0] if rows else None
+    context = {
+        "event": event,
+        "participants": participants,
+        "issuable_count": sum(
+            1 for p in participants if p["registration"].is_eligible and p["current"] is None and not p["missing_name"]
+        ),
+        "eligible_count": sum(1 for p in participants if p["registration"].is_eligible),
+        "valid_count": sum(1 for c in certificates if c.status == Certificate.Status.VALID),
+        "required_percent": first.required_percent if first else event.required_attendance_percent,
+        "ended_sessions": first.ended_sessions if first else None,
+        "total_sessions": first.total_sessions if first else None,
+        "batch": CertificateBatch.objects.filter(event=event).first(),
+        "orphans": [c for c in certificates if c.registration_id is None],
+        "can_manage": event_permissions.can_manage_event(request.user, event),
+        "is_trainer": event_permissions.is_trainer_of(request.user, event),
+    }
+    return render(request, "certificates/event_certificates.html", context)
+
+
+@login_required
+@require_POST
+def batch_start(request, event_id: int):
+    event = _event_for_staff(request, event_id)
+    try:
+        batch = certificate_batch_start(event=event, actor=request.user)
+    except CertificateError as exc:
+        messages.error(request, str(exc))
+        return redirect("certificates:event", event_id=event.pk)
+    if batch.status == CertificateBatch.Status.DONE and batch.total == 0:
+        messages.info(request, _("Everyone eligible already has a certificate. Nothing was issued."))
+        return redirect("certificates:event", event_id=event.pk)
+    return redirect("certificates:batch_detail", pk=batch.pk)
+
+
+def _batch_for_staff(request, pk: int) -> CertificateBatch:
+    batch = get_object_or_404(CertificateBatch.objects.select_related("event__city"), pk=pk)
+    if not permissions.can_issue_certificates(request.user, batch.event):
+        raise PermissionDenied
+    return batch
+
+
+def _batch_state(batch: CertificateBatch) -> dict:
+    return {
+        "status": batch.status,
+        "status_label": str(batch.get_status_display()),
+        "total": batch.total,
+        "done": batch.done,
+        "issued": batch.issued,
+        "percent": batch.percent,
+        "finished": not batch.is_active,
+        "message": _("%(done)d of %(total)d processed, %(issued)d certificates issued.")
+        % {"done": batch.done, "total": batch.total, "issued": batch.issued},
+    }
+
+
+@login_required
+@never_cache
+def batch_detail(request, pk: int):
+    batch = _batch_for_staff(request, pk)
+    return render(
+        request, "certificates/batch_detail.html", {"batch": batch, "event": batch.event, "state": _batch_state(batch)}
+    )
+
+
+@login_required
+@never_cache
+def batch_progress(request, pk: int):
+    batch = _batch_for_staff(request, pk)
+    return JsonResponse(_batch_state(batch))
+
+
+@login_required
+@require_POST
+def issue_one(request, event_id: int, registration_id: int):
+    event = _event_for_staff(request, event_id)
+    registration = get_object_or_404(Registration.objects.select_related("user"), pk=registration_id, event=event)
+    try:
+        certificate = certificate_issue(registration=registration, actor=request.user)
+    except CertificateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Certificate %(number)s issued to %(name)s.")
+            % {"number": certificate.number, "name": certificate.holder_name},
+        )
+    return redirect("certificates:event", event_id=event.pk)
+
+
+@login_required
+@require_POST
+def reissue(request, pk: int):
+    certificate = _certificate_for(request, pk, change=True)
+    try:
+        new = certificate_reissue(certificate=certificate, actor=request.user)
+    except CertificateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Certificate %(old)s was replaced by %(new)s.") % {"old": certificate.number, "new": new.number},
+        )
+    return redirect("certificates:event", event_id=certificate.event_id)
+
+
+@login_required
+def revoke(request, pk: int):
+    certificate = _certificate_for(request, pk, change=True)
+    form = RevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            certificate_revoke(certificate=certificate, actor=request.user, reason=form.cleaned_data["reason"])
+        except CertificateError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Certificate %(number)s was revoked.") % {"number": certificate.number})
+            return redirect("certificates:event", event_id=certificate.event_id)
+    return render(request, "certificates/revoke.html", {"certificate": certificate, "form": form})
+
+
+# Public verification ------------------------------------------------------------------------
+
+
+def _client_address(request) -> str:
+    # REMOTE_ADDR, not X-Forwarded-For: a header the client writes cannot buy more lookups.
+    # Behind a proxy, the proxy sets REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips).
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def _over_rate_limit(request) -> bool:
+    key = "certificates:verify:%s" % _client_address(request)
+    cache.add(key, 0, timeout=VERIFY_RATE_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=VERIFY_RATE_WINDOW)
+        count = 1
+    return count > VERIFY_RATE_LIMIT
+
+
+def _rate_limited_response(request):
+    response = render(
+        request, "certificates/verify_rate_limited.html", {"window_minutes": max(1, VERIFY_RATE_WINDOW // 60)},
+        status=429,
+    )
+    response["Retry-After"] = str(VERIFY_RATE_WINDOW)
+    return response
+
+
+@require_GET
+@never_cache
+def verify_lookup(request):
+    """The form to type a code; a valid code moves on to its verification page."""
+    form = VerifyForm(request.GET or None)
+    if request.GET:
+        if _over_rate_limit(request):
+            return _rate_limited_response(request)
+        if form.is_valid():
+            return redirect("certificates:verify", code=form.cleaned_data["code"])
+    return render(request, "certificates/verify.html", {"form": form, "looked_up": False})
+
+
+@require_GET
+@never_cache
+def verify(request, code: str):
+    if _over_rate_limit(request):
+        return _rate_limited_response(request)
+    certificate = None
+    if CODE_RE.match(code):
+        certificate = Certificate.objects.select_related("replaced_by").filter(code=code).first()
+    context = {
+        "form": VerifyForm(initial={"code": code}),
+        "looked_up": True,
+        "code": code,
+        "certificate": certificate,
+        "now": timezone.now(),
+    }
+    return render(request, "certificates/verify.html", context, status=200 if certificate else 404)
+

@@ -1,0 +1,220 @@
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from certificates.models import Certificate, CertificateBatch
+from certificates.services.certificates import (
+    CertificateError,
+    certificate_batch_run,
+    certificate_batch_start,
+    certificate_issue,
+    certificate_reissue,
+    certificate_revoke,
+    issuable_registrations,
+)
+from events.models import Attendance, OutgoingEmail, Registration
+from tests.factories import RegistrationFactory
+
+
+@pytest.mark.django_db
+def test_issue_freezes_what_it_printed(holder_registration, trainer, past_event):
+    certificate = certificate_issue(registration=holder_registration, actor=trainer)
+
+    assert certificate.status == Certificate.Status.VALID
+    assert certificate.number.startswith("EPI-RIG-%d-" % timezone.now().year)
+    assert certificate.holder_name == "Łucja Ștefănescu-Åström"
+    assert certificate.event_title == past_event.title
+    assert certificate.hours == 6
+    assert (certificate.sessions_attended, certificate.sessions_total) == (2, 2)
+    assert certificate.trainer_names == ["Anna Bērziņa"]
+    assert certificate.language == "en"
+
+    user = holder_registration.user
+    user.full_name = "Someone Else"
+    user.save()
+    past_event.title = "Renamed"
+    past_event.save()
+    certificate.refresh_from_db()
+    assert certificate.holder_name == "Łucja Ștefănescu-Åström"
+    assert certificate.event_title == "Intercultural competence for front-desk staff"
+
+
+@pytest.mark.django_db
+def test_pdf_path_is_random_and_numbers_follow_each_other(make_attendee, trainer):
+    first = certificate_issue(registration=make_attendee(full_name="Ana"), actor=trainer)
+    second = certificate_issue(registration=make_attendee(full_name="Bo"), actor=trainer)
+    assert int(second.number[-6:]) == int(first.number[-6:]) + 1
+    for certificate in (first, second):
+        assert certificate.number not in certificate.pdf.name
+        assert len(certificate.pdf.name.rsplit("/", 1)[-1]) >= 32
+    assert len({first.code, second.code}) == 2
+    assert all(len(c.code) >= 16 for c in (first, second))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_holder_is_emailed_the_pdf_in_their_language(make_attendee, trainer):
+    registration = make_attendee(full_name="Sofía Núñez", preferred_language="es")
+    certificate = certificate_issue(registration=registration, actor=trainer)
+
+    queued = OutgoingEmail.objects.get(template="certificate_issued")
+    assert queued.user == registration.user
+    assert queued.language == "es"
+    assert queued.attachment_path == certificate.pdf.name
+    assert queued.attachment_mimetype == "application/pdf"
+    assert len(mail.outbox) == 1
+    (name, content, mimetype), = mail.outbox[0].attachments
+    assert name == f"{certificate.number}.pdf"
+    assert content.startswith(b"%PDF")
+    assert certificate.number in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_issue_refuses_who_did_not_attend_enough(past_event, trainer):
+    registration = RegistrationFactory(event=past_event)
+    Attendance.objects.create(session=past_event.sessions.first(), registration=registration, present=True)
+    with pytest.raises(CertificateError, match="1 of 2 sessions"):
+        certificate_issue(registration=registration, actor=trainer)
+    assert not Certificate.objects.exists()
+
+
+@pytest.mark.django_db
+def test_issue_refuses_a_profile_without_name(make_attendee, trainer):
+    registration = make_attendee(full_name="")
+    with pytest.raises(CertificateError, match="no full name"):
+        certificate_issue(registration=registration, actor=trainer)
+
+
+@pytest.mark.django_db
+def test_issue_twice_is_refused_and_the_database_forbids_two_valid(holder_registration, trainer):
+    certificate = certificate_issue(registration=holder_registration, actor=trainer)
+    with pytest.raises(CertificateError):
+        certificate_issue(registration=holder_registration, actor=trainer)
+    duplicate = Certificate.objects.get(pk=certificate.pk)
+    duplicate.pk = None
+    duplicate.number, duplicate.code = "EPI-X-1", "another-code-123"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        duplicate.save(force_insert=True)
+
+
+@pytest.mark.django_db
+def test_reissue_supersedes_with_a_new_number_and_a_link(holder_registration, trainer):
+    old = certificate_issue(registration=holder_registration, actor=trainer)
+    user = holder_registration.user
+    user.full_name = "Łucja Ștefănescu-Åström Kowalska"
+    user.save()
+
+    new = certificate_reissue(certificate=old, actor=trainer)
+
+    old.refresh_from_db()
+    assert old.status == Certificate.Status.SUPERSEDED
+    assert old.superseded_at is not None
+    assert old.replaced_by == new
+    assert new.replaces == old
+    assert new.status == Certificate.Status.VALID
+    assert new.number != old.number and new.code != old.code
+    assert new.holder_name == "Łucja Ștefănescu-Åström Kowalska"
+    assert old.holder_name == "Łucja Ștefănescu-Åström"
+    with pytest.raises(CertificateError):
+        certificate_reissue(certificate=old, actor=trainer)
+
+
+@pytest.mark.django_db
+def test_revoke_needs_a_reason_and_happens_once(holder_registration, trainer):
+    certificate = certificate_issue(registration=holder_registration, actor=trainer)
+    with pytest.raises(CertificateError):
+        certificate_revoke(certificate=certificate, actor=trainer, reason="   ")
+    revoked = certificate_revoke(certificate=certificate, actor=trainer, reason="Attendance was recorded by mistake.")
+    assert revoked.status == Certificate.Status.REVOKED
+    assert revoked.revoked_at is not None
+    with pytest.raises(CertificateError):
+        certificate_revoke(certificate=revoked, actor=trainer, reason="again")
+
+
+@pytest.mark.django_db
+def test_after_revocation_the_bulk_job_stays_away_but_a_trainer_can_issue_again(holder_registration, trainer):
+    certificate = certificate_issue(registration=holder_registration, actor=trainer)
+    certificate_revoke(certificate=certificate, actor=trainer, reason="Wrong event.")
+    assert not issuable_registrations(event=holder_registration.event).exists()
+    again = certificate_issue(registration=holder_registration, actor=trainer)
+    assert again.is_valid
+    certificate.refresh_from_db()
+    assert certificate.status == Certificate.Status.REVOKED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_job_issues_everyone_eligible_in_chunks_and_reports_progress(past_event, make_attendee, trainer):
+    attendees = [make_attendee(full_name=f"Participant {i} Ōtsuka") for i in range(7)]
+    RegistrationFactory(event=past_event)  # attended nothing
+    make_attendee(full_name="")  # eligible, but no name to print
+    cancelled = make_attendee(full_name="Gone")
+    Registration.objects.filter(pk=cancelled.pk).update(status=Registration.Status.CANCELLED)
+
+    batch = CertificateBatch.objects.create(event=past_event, created_by=trainer, total=7)
+    certificate_batch_run(batch_id=batch.pk, chunk_size=3)
+
+    batch.refresh_from_db()
+    assert batch.status == CertificateBatch.Status.DONE
+    assert (batch.total, batch.done, batch.issued, batch.percent) == (7, 7, 7, 100)
+    assert set(Certificate.objects.values_list("registration", flat=True)) == {r.pk for r in attendees}
+    assert Certificate.objects.filter(batch=batch).count() == 7
+    assert OutgoingEmail.objects.filter(template="certificate_issued").count() == 7
+    assert len(mail.outbox) == 7
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_job_run_twice_issues_nothing_twice(past_event, make_attendee, trainer):
+    for i in range(4):
+        make_attendee(full_name=f"Person {i}")
+    first = certificate_batch_start(event=past_event, actor=trainer)
+    first.refresh_from_db()
+    assert first.status == CertificateBatch.Status.DONE and first.issued == 4
+
+    second = certificate_batch_start(event=past_event, actor=trainer)
+    assert second.pk != first.pk
+    assert second.status == CertificateBatch.Status.DONE and second.total == 0
+    # Re-running an old job, e.g. a worker redelivering it, changes nothing either.
+    CertificateBatch.objects.filter(pk=first.pk).update(status=CertificateBatch.Status.RUNNING)
+    certificate_batch_run(batch_id=first.pk)
+    assert Certificate.objects.count() == 4
+    assert OutgoingEmail.objects.filter(template="certificate_issued").count() == 4
+
+
+@pytest.mark.django_db
+def test_starting_while_a_job_runs_returns_that_job(past_event, make_attendee, trainer, django_capture_on_commit_callbacks):
+    make_attendee(full_name="Person")
+    with django_capture_on_commit_callbacks(execute=False):
+        first = certificate_batch_start(event=past_event, actor=trainer)
+        second = certificate_batch_start(event=past_event, actor=trainer)
+    assert first.pk == second.pk
+    assert first.status == CertificateBatch.Status.PENDING and first.total == 1
+
+
+@pytest.mark.django_db
+def test_a_job_that_stopped_responding_can_be_replaced(past_event, make_attendee, trainer):
+    make_attendee(full_name="Person")
+    stale = CertificateBatch.objects.create(event=past_event, status=CertificateBatch.Status.RUNNING, total=1)
+    CertificateBatch.objects.filter(pk=stale.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    fresh = certificate_batch_start(event=past_event, actor=trainer)
+    stale.refresh_from_db()
+    assert fresh.pk != stale.pk
+    assert stale.status == CertificateBatch.Status.FAILED
+
+
+@pytest.mark.django_db
+def test_only_one_active_job_per_event_in_the_database(past_event):
+    CertificateBatch.objects.create(event=past_event, status=CertificateBatch.Status.RUNNING)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CertificateBatch.objects.create(event=past_event, status=CertificateBatch.Status.PENDING)
+
+
+@pytest.mark.django_db
+def test_numbers_are_per_city_and_year(past_event, make_attendee, trainer, other_city):
+    from certificates.services.certificates import certificate_prefix
+
+    assert certificate_prefix(past_event.city) == "EPI-RIG"
+    assert certificate_prefix(other_city) == "EPI-RAV"
+    certificate = certificate_issue(registration=make_attendee(full_name="Ana"), actor=trainer)
+    assert certificate.number == "EPI-RIG-%d-000001" % timezone.localtime(certificate.issued_at).year
