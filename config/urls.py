@@ -11,6 +11,7 @@ urlpatterns = [
     path("me/", include("accounts.urls")),
     path("certificates/", include("certificates.urls")),
     path("attendance/", include("events.urls_attendance")),
+    path("calendars/", include("events.urls_calendar")),
     path("manage/", include("events.urls_registration_admin", namespace="registration_admin")),
     path("", include("events.urls")),
     path("", include("events.urls_registration")),
