@@ -1,0 +1,73 @@
+"""The production settings refuse to start insecure and pass Django's deployment checklist.
+
+Each case runs in a fresh interpreter with a clean environment, because settings are read once
+per process and the test run itself uses ``config.settings_test``.
+"""
+
+import os
+import secrets
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    clean_env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=clean_env, capture_output=True, text=True, timeout=120
+    )
+
+
+def _setup_django(**env: str) -> subprocess.CompletedProcess:
+    return _run(["-c", "import django; django.setup()"], **env)
+
+
+def _random_secret(length: int = 50) -> str:
+    alphabet = string.ascii_letters + string.digits + "!@#%^&*(-_=+)"
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"DJANGO_DEBUG": "0"},
+        {"DJANGO_DEBUG": "0", "SECRET_KEY": ""},
+        {"DJANGO_DEBUG": "0", "SECRET_KEY": "too-short"},
+        {"DJANGO_DEBUG": "0", "SECRET_KEY": "dev-only-insecure-key-do-not-use-in-production-epi-events"},
+    ],
+    ids=["no-env", "debug-off", "empty-key", "short-key", "dev-key"],
+)
+def test_settings_refuse_to_load_without_a_real_secret_key_when_debug_is_off(env):
+    result = _setup_django(**env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_development_settings_load_without_any_secret():
+    result = _setup_django(DJANGO_DEBUG="1")
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_deploy_passes_with_the_production_environment():
+    result = _run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        DJANGO_DEBUG="0",
+        SECRET_KEY=_random_secret(),
+        ALLOWED_HOSTS="events.example.org",
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues" in output
+    assert "WARNINGS" not in output
