@@ -1,12 +1,25 @@
 """The event-list filter form, shared by the list page and filtered calendar feeds."""
 
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.models import LANGUAGE_CHOICES, City, Event
+
+# Far enough for any programme, near enough that a shift to UTC never leaves the calendar (year 1 or 9999).
+EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2199, 12, 31)
+
+
+def validate_programme_date(value: date) -> None:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(
+            _("Choose a date between %(earliest)s and %(latest)s."),
+            code="out_of_range",
+            params={"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+        )
 
 
 class EventFilterForm(forms.Form):
@@ -20,8 +33,14 @@ class EventFilterForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language of delivery"), choices=[("", _("Any language"))] + LANGUAGE_CHOICES, required=False
     )
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("From"), required=False, validators=[validate_programme_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, validators=[validate_programme_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
     def clean(self):
         data = super().clean()
@@ -30,20 +49,26 @@ class EventFilterForm(forms.Form):
         return data
 
     def filter(self, queryset):
-        """Apply the valid filters; invalid ones are ignored (the form shows why)."""
-        data = self.cleaned_data if self.is_valid() else {
-            k: v for k, v in getattr(self, "cleaned_data", {}).items() if k not in self.errors
-        }
+        """Apply the valid filters; invalid ones are ignored (the form shows why). Past events only on request."""
+        if self.is_valid():
+            data = self.cleaned_data
+        else:
+            # An unbound form has no cleaned_data: it filters nothing but the past.
+            cleaned = getattr(self, "cleaned_data", {})
+            data = {name: value for name, value in cleaned.items() if name not in self.errors}
         if data.get("city"):
             queryset = queryset.filter(city=data["city"])
         for name in ("kind", "area", "language"):
             if data.get(name):
                 queryset = queryset.filter(**{name: data[name]})
-        tz = timezone.get_current_timezone()
+        # A day is the chosen city's day; across cities, UTC's (all EPI cities are within three hours of it).
+        tz = data["city"].tzinfo if data.get("city") else timezone.get_current_timezone()
         if data.get("date_from"):
-            queryset = queryset.filter(ends_at__gte=timezone.make_aware(datetime.combine(data["date_from"], time.min), tz))
+            start = timezone.make_aware(datetime.combine(data["date_from"], time.min), tz)
+            queryset = queryset.filter(ends_at__gte=start)
         else:
             queryset = queryset.upcoming()
         if data.get("date_to"):
-            queryset = queryset.filter(starts_at__lte=timezone.make_aware(datetime.combine(data["date_to"], time.max), tz))
+            end = timezone.make_aware(datetime.combine(data["date_to"] + timedelta(days=1), time.min), tz)
+            queryset = queryset.filter(starts_at__lt=end)
         return queryset

@@ -1,3 +1,8 @@
+"""The public programme: home, cities, the filterable event list and the event page.
+
+Each page costs a fixed number of queries whatever the number of events, sessions or trainers.
+"""
+
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -8,12 +13,12 @@ from events.filters import EventFilterForm
 from events.models import City, Event
 
 PAGE_SIZE = 20
+HOME_EVENTS = 12
 
 
 def home(request):
-    upcoming = Event.objects.visible().upcoming().for_listing().order_by("starts_at", "id")[:12]
-    cities = City.objects.all()
-    return render(request, "events/home.html", {"events": upcoming, "cities": cities})
+    upcoming = Event.objects.visible().upcoming().for_listing().order_by("starts_at", "id")[:HOME_EVENTS]
+    return render(request, "events/home.html", {"events": upcoming, "cities": City.objects.all()})
 
 
 def city_list(request):
@@ -27,20 +32,19 @@ def city_detail(request, slug):
 
 
 def event_list(request):
-    form = EventFilterForm(request.GET or None)
-    events = form.filter(Event.objects.visible().for_listing()) if request.GET else Event.objects.visible().upcoming().for_listing()
-    page = Paginator(events.order_by("starts_at", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    form = EventFilterForm(request.GET)
+    events = form.filter(Event.objects.visible().for_listing()).order_by("starts_at", "id")
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "events/event_list.html", {"form": form, "page": page, "events": page.object_list})
 
 
 def event_detail(request, pk):
     event = get_object_or_404(
-        Event.objects.select_related("city").prefetch_related("sessions", "trainers"), pk=pk
+        Event.objects.for_listing().prefetch_related("sessions", "trainers"), pk=pk
     )
     if not permissions.can_view_event(request.user, event):
         raise Http404
-    confirmed = event.registrations.filter(status="confirmed").count()
-    seats_left = None if event.capacity is None else max(event.capacity - confirmed, 0)
+    seats_left = None if event.capacity is None else max(event.capacity - event.confirmed_count, 0)
     context = {
         "event": event,
         "city": event.city,

@@ -5,11 +5,14 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from events.models import Event, Registration, Session
+from events.models import CityMembership, Event, Registration, Session
 from events.services import notifications
+from events.services.events import _refresh_event_dates, event_cancel
 from tests.factories import (
     CityFactory,
     EventFactory,
@@ -112,8 +115,6 @@ def riga_event(city):
     event = EventFactory(city=city, sessions=0, title="Bias in public services", capacity=10)
     SessionFactory(event=event, title="Module 1", starts_at=riga(2026, 3, 3, 10), ends_at=riga(2026, 3, 3, 12))
     SessionFactory(event=event, title="Module 2", starts_at=riga(2026, 3, 10, 10), ends_at=riga(2026, 3, 10, 12))
-    from events.services.events import _refresh_event_dates
-
     _refresh_event_dates(event)
     return event
 
@@ -393,8 +394,6 @@ def test_a_published_event_cannot_lose_all_its_sessions(org_client, riga_event):
 
 
 def test_a_cancelled_event_cannot_be_edited(org_client, riga_event, organizer):
-    from events.services.events import event_cancel
-
     event_cancel(event=riga_event, actor=organizer)
 
     response = org_client.get(edit_url(riga_event), follow=True)
@@ -556,8 +555,6 @@ def test_trainers_do_not_get_the_organizer_actions(client, riga_event):
 def test_an_organizer_of_two_cities_creates_in_each(client, city):
     second = CityFactory(name="Lublin", slug="lublin", timezone="Europe/Warsaw", country="PL", default_language="pl")
     organizer = OrganizerFactory(city=city)
-    from events.models import CityMembership
-
     CityMembership.objects.create(user=organizer, city=second)
     client.force_login(organizer)
 
@@ -574,3 +571,26 @@ def test_past_events_are_listed_apart_on_the_dashboard(org_client, city):
 
     assert "1 past event" in page
     assert "Last year&#x27;s launch" in page
+
+
+def test_dashboard_and_edit_page_cost_the_same_with_3_or_30_events_and_sessions(
+    org_client, city, riga_event, django_assert_max_num_queries
+):
+    EventFactory.create_batch(2, city=city, sessions=3)
+    riga_event.trainers.add(*UserFactory.create_batch(3))
+    urls = [reverse("events:manage_dashboard"), edit_url(riga_event)]
+    small = {}
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            assert org_client.get(url).status_code == 200
+        small[url] = len(queries)
+
+    for event in EventFactory.create_batch(27, city=city, sessions=3):
+        RegistrationFactory(event=event)
+    for i in range(28):
+        SessionFactory(event=riga_event, starts_at=riga(2026, 4, 1, 10) + timedelta(days=i))
+    riga_event.trainers.add(*UserFactory.create_batch(27))
+
+    for url in urls:
+        with django_assert_max_num_queries(small[url]):
+            assert org_client.get(url).status_code == 200
