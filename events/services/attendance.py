@@ -431,7 +431,7 @@ def attendance_self_checkin(*, session_code: str, user: User, now: datetime | No
 def confirmed_registrations(session: Session) -> QuerySet[Registration]:
     """Confirmed participants of the session's event with ``is_present``, ``marked_method`` and ``marked_at``.
 
-    One query for any number of participants, sorted by name as on a paper sheet.
+    One query for any number of participants; ``search_registrations`` sorts them by name.
     """
     this_session = Attendance.objects.filter(session=session, registration=OuterRef("pk"))
     return (
@@ -457,17 +457,16 @@ def fold(text: str) -> str:
 
 
 def search_registrations(registrations: Iterable[Registration], query: str) -> list[Registration]:
-    """The rows whose shown name contains every word of ``query``.
+    """The rows whose shown name contains every word of ``query``, sorted by that name.
 
-    Done in Python over the loaded rows: the database's case-insensitive matching
-    ignores accents on neither engine and case only for ASCII on SQLite, and one
-    event's participants fit in memory many times over.
+    Done in Python over the loaded rows: the databases' case-insensitive matching
+    ignores accents on neither engine (and case only for ASCII on SQLite), and their
+    sort puts "Łukasz" after "Zoë". One event's participants fit in memory many times over.
     """
     words = fold(query).split()
-    rows = list(registrations)
-    if not words:
-        return rows
-    return [r for r in rows if all(word in fold(r.user.display_name) for word in words)]
+    rows = [r for r in registrations if all(word in fold(r.user.display_name) for word in words)]
+    rows.sort(key=lambda r: (fold(r.user.display_name), r.pk))
+    return rows
 
 
 def session_counts(session: Session) -> dict[str, int]:

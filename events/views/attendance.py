@@ -85,8 +85,6 @@ def overview(request: HttpRequest, event_pk: int) -> HttpResponse:
             "city": event.city,
             "sessions": sessions,
             "confirmed": confirmed,
-            "can_manage": permissions.can_manage_event(request.user, event),
-            "is_trainer": permissions.is_trainer_of(request.user, event),
         },
     )
 

@@ -23,13 +23,14 @@
   var frameRequest = 0;
   var lastDecodeAt = 0;
   var lastCode = "";
-  var lastCodeAt = 0;
+  var lastSeenAt = 0;
   var busy = false;
 
   // Decoding every frame would drain a phone's battery for nothing; five times a second is plenty.
   var DECODE_EVERY_MS = 200;
-  // The same code held in front of the camera is sent once, not once per frame.
-  var SAME_CODE_PAUSE_MS = 4000;
+  // A code held in front of the camera is sent once; it is sent again only after it has
+  // been out of sight this long (the trainer shows it a second time on purpose).
+  var SAME_CODE_GONE_MS = 2500;
   var MAX_SIDE = 640;
 
   section.hidden = false;
@@ -37,6 +38,7 @@
   function showResult(data) {
     var box = document.createElement("div");
     box.className = "checkin-result is-" + (data.tone || "refused");
+    box.setAttribute("data-checkin-result", data.status || "");
     var title = document.createElement("h2");
     title.textContent = data.title || "";
     var message = document.createElement("p");
@@ -66,9 +68,13 @@
       .then(function (response) {
         return response.json();
       })
-      .then(showResult)
+      .then(function (data) {
+        showResult(data);
+        return data;
+      })
       .catch(function () {
         showResult({ tone: "refused", title: text("error-title"), message: text("error") });
+        return { ok: false };
       })
       .finally(function () {
         busy = false;
@@ -78,8 +84,9 @@
   form.addEventListener("submit", function (event) {
     if (!input.value.trim()) return; // let the page explain what is missing
     event.preventDefault();
-    send(input.value, false).then(function () {
-      input.value = "";
+    send(input.value, false).then(function (data) {
+      // A mistyped code stays in the box to be corrected; a good one makes room for the next.
+      if (data.ok) input.value = "";
       input.focus();
     });
   });
@@ -99,10 +106,10 @@
     var found = window.jsQR(image.data, width, height, { inversionAttempts: "dontInvert" });
     if (!found || !found.data) return;
     var code = found.data.trim();
-    if (code === lastCode && now - lastCodeAt < SAME_CODE_PAUSE_MS) return;
+    var repeat = code === lastCode && now - lastSeenAt < SAME_CODE_GONE_MS;
     lastCode = code;
-    lastCodeAt = now;
-    send(code, true);
+    lastSeenAt = now;
+    if (!repeat) send(code, true);
   }
 
   function stop() {
@@ -122,6 +129,8 @@
         video.srcObject = media;
         view.hidden = false;
         toggle.textContent = text("stop");
+        // Picture and answer together on a small screen.
+        section.scrollIntoView({ block: "start", behavior: "smooth" });
         return video.play();
       })
       .then(function () {

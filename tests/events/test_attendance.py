@@ -151,10 +151,12 @@ def test_sheet_rows_are_sorted_by_name_and_searchable_without_accents_mattering(
     nameless = RegistrationFactory(event=event, user=UserFactory(full_name="", email="walkin@example.org"))
     attendance_mark(session=session, registration=zofia, present=True, actor=trainer)
 
-    rows = list(confirmed_registrations(session))
-    assert [r.pk for r in rows] == [nameless.pk, anna.pk, zofia.pk]
-    assert [r.is_present for r in rows] == [False, False, True]
-    assert rows[2].marked_method == Attendance.Method.SHEET
+    lukasz = RegistrationFactory(event=event, user=UserFactory(full_name="Łukasz Wiśniewski"))
+
+    rows = search_registrations(confirmed_registrations(session), "")
+    assert [r.pk for r in rows] == [anna.pk, lukasz.pk, nameless.pk, zofia.pk]
+    assert [r.is_present for r in rows] == [False, False, False, True]
+    assert rows[3].marked_method == Attendance.Method.SHEET
 
     assert [r.pk for r in search_registrations(confirmed_registrations(session), "  åSTRÖM ")] == [anna.pk]
     assert [r.pk for r in search_registrations(confirmed_registrations(session), "walkin")] == [nameless.pk]
