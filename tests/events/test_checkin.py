@@ -279,3 +279,60 @@ def test_room_qr_code_leads_to_the_self_check_in_page(session, settings):
 
     assert "<svg" in session_qr_svg(session)
     assert _decode_png(segno.make_qr(url, error="m")) == url
+
+
+# --------------------------------------------------------------------------- two phones at one door (PostgreSQL)
+
+
+def _run_together(jobs):
+    """Each job on its own thread and connection, released at once; returns results and errors."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(jobs))
+    results, errors = [], []
+    lock = threading.Lock()
+
+    def worker(job):
+        try:
+            barrier.wait(30)
+            outcome = job()
+            with lock:
+                results.append(outcome)
+        except BaseException as exc:  # noqa: BLE001 - every failure is reported by the test
+            with lock:
+                errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_code_scanned_at_two_doors_at_once_checks_in_once(session, registration, trainer):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and real concurrency need PostgreSQL")
+    during = session.starts_at + timedelta(minutes=1)
+    jobs = [
+        lambda: attendance_checkin_by_code(session=session, code=registration.checkin_code, actor=trainer)
+        for _ in range(5)
+    ] + [
+        lambda: attendance_self_checkin(session_code=session.checkin_code, user=registration.user, now=during)
+        for _ in range(3)
+    ]
+
+    results, errors = _run_together(jobs)
+
+    assert errors == []
+    assert sorted(r.status for r in results).count(CheckinResult.CHECKED_IN) == 1
+    assert {r.status for r in results} == {CheckinResult.CHECKED_IN, CheckinResult.ALREADY}
+    assert Attendance.objects.filter(session=session).count() == 1
