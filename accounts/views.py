@@ -1,3 +1,5 @@
+from copy import copy
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +16,8 @@ from .services.users import user_regenerate_calendar_token, user_set_language, u
 
 @login_required
 def profile(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
+    # A copy, so a refused form does not leave half-typed values on request.user for the rest of the page.
+    form = ProfileForm(request.POST or None, instance=copy(request.user))
     if request.method == "POST" and form.is_valid():
         user_update_profile(
             user=request.user,
