@@ -309,6 +309,16 @@ def test_adding_a_session_row_keeps_the_input_and_saves_nothing(org_client, city
     assert not Event.objects.exists()
 
 
+@pytest.mark.parametrize("total", ["", "many", "100000"])
+def test_a_tampered_sessions_count_is_refused_not_a_crash(org_client, city, total):
+    data = new_event_data(org_client, city, **{"sessions-TOTAL_FORMS": total})
+
+    response = org_client.post(reverse("events:manage_event_create", args=[city.slug]), data)
+
+    assert response.status_code == 200
+    assert not Event.objects.exists()
+
+
 # Editing ----------------------------------------------------------------------------------------------------------
 
 
@@ -485,6 +495,13 @@ def test_cancel_keeps_the_event_public_with_a_banner(org_client, client, riga_ev
     page = client.get(riga_event.get_absolute_url())
     assert page.status_code == 200
     assert "This event has been cancelled." in page.content.decode()
+    assert "seats left" not in page.content.decode()
+
+
+def test_cancel_page_of_an_event_without_registrations(org_client, riga_event):
+    page = org_client.get(reverse("events:manage_event_cancel", args=[riga_event.pk])).content.decode()
+
+    assert "Nobody is registered yet." in page
 
 
 def test_a_draft_is_not_cancelled_but_left_hidden(org_client, city):
