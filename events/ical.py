@@ -17,9 +17,10 @@ What every calendar client needs, and what icalendar 7 does not do by itself:
   library's ``refresh_interval`` setter drops ``VALUE=DURATION`` and a bare timedelta
   for an X- property serialises as ``1:00:00``.
 
-A feed of thousands of sessions is built per VEVENT from two components: the
-properties every session of an event shares are serialised once per event, the few
-that differ per session (UID, times, stamps, sequence, summary) once per session.
+A feed of thousands of sessions serialises each distinct property once: what
+differs per session (UID, times, stamps, sequence, summary) per session, an event's
+URL and description once per event, statuses, categories, places and coordinates
+once per calendar.
 """
 
 from __future__ import annotations
@@ -147,27 +148,12 @@ def _header(*, name: str = "", description: str = "", zone: str = "", feed: bool
 
 
 def _calendar(entries: Iterable[Entry], *, site_url: str, header: bytes, extra: bytes = b"") -> bytes:
-    host = site_host(site_url)
-    rules_year = datetime.now(UTC).year
-    shared: dict[tuple[int, str, str], bytes] = {}
-    zones: set[str] = set()
+    writer = _VEventWriter(site_url, extra)
     ordered = sorted(entries, key=lambda e: (e.session.starts_at, e.session.pk))
-    vevents = []
-    for entry in ordered:
-        session = entry.session
-        event = session.event
-        status = CANCELLED if event.status == "cancelled" else entry.status
-        if status not in STATUSES:
-            raise ValueError(f"unknown calendar status {status!r}")
-        key = (event.pk, status, session.room)
-        block = shared.get(key)
-        if block is None:
-            block = shared[key] = _inner(_shared_properties(event, status, session.room, site_url)) + extra
-        tz = event.city.tzinfo
-        zones.add(event.city.timezone)
-        vevents.append(_BEGIN_VEVENT + _inner(_session_properties(entry, status, tz, host)) + block + _END_VEVENT)
+    vevents = [writer.vevent(entry) for entry in ordered]
+    rules_year = datetime.now(UTC).year
     parts = [header]
-    parts.extend(vtimezone(zone, rules_year) for zone in sorted(zones))
+    parts.extend(vtimezone(zone, rules_year) for zone in sorted(writer.zones))
     parts.extend(vevents)
     parts.append(_END_VCALENDAR)
     return b"".join(parts)
@@ -181,30 +167,89 @@ def _inner(component) -> bytes:
     return ical[start:end]
 
 
-def _session_properties(entry: Entry, status: str, tz: ZoneInfo, host: str) -> VEvent:
-    session = entry.session
-    event = session.event
-    changed = max(d for d in (session.updated_at, event.updated_at, entry.changed_at) if d is not None)
-    stamp = vDatetime(changed.astimezone(UTC))
-    title = session_title(session)
-    label = entry.label or (_("Cancelled") if status == CANCELLED else "")
-    if label:
-        title = _("%(label)s: %(title)s") % {"label": label, "title": title}
-    ve = VEvent()
-    ve["UID"] = vText(f"session-{session.pk}@{host}")
-    ve["DTSTAMP"] = stamp
-    ve["LAST-MODIFIED"] = stamp
-    ve["CREATED"] = vDatetime(session.created_at.astimezone(UTC))
-    ve["SEQUENCE"] = vInt(event.sequence + session.sequence)
-    start, end = _local(session.starts_at, tz), _local(session.ends_at, tz)
-    if start.fold or end.fold:
-        # The second 03:30 of an October night: RFC 5545 reads an ambiguous local time as the
-        # first one, so this rare session is written in UTC, which is never ambiguous.
-        start, end = session.starts_at.astimezone(UTC), session.ends_at.astimezone(UTC)
-    ve["DTSTART"] = vDDDTypes(start)
-    ve["DTEND"] = vDDDTypes(end)
-    ve["SUMMARY"] = vText(title)
-    return ve
+class _VEventWriter:
+    """Writes one VEVENT per entry, serialising each distinct property only once per calendar.
+
+    icalendar escapes and folds every content line character by character; in a feed
+    the sessions of an event share their URL and description, and statuses,
+    categories, places and coordinates repeat across events, so those lines are
+    serialised once and reused as bytes.
+    """
+
+    def __init__(self, site_url: str, extra: bytes):
+        self.site_url = site_url
+        self.host = site_host(site_url)
+        self.extra = extra
+        self.zones: set[str] = set()
+        self._events: dict[int, bytes] = {}
+        self._lines: dict[tuple, bytes] = {}
+
+    def vevent(self, entry: Entry) -> bytes:
+        session = entry.session
+        event = session.event
+        status = CANCELLED if event.status == "cancelled" else entry.status
+        if status not in STATUSES:
+            raise ValueError(f"unknown calendar status {status!r}")
+        self.zones.add(event.city.timezone)
+        parts = [_BEGIN_VEVENT, _inner(self._session_properties(entry, status, event.city.tzinfo))]
+        described = self._events.get(event.pk)
+        if described is None:
+            url = self.site_url + event.get_absolute_url()
+            ve = VEvent()
+            ve["URL"] = vText(url)
+            ve["URL"].params["VALUE"] = "URI"
+            ve["DESCRIPTION"] = vText(_description(event, url))
+            described = self._events[event.pk] = _inner(ve)
+        parts.append(described)
+        parts.append(self._line(("STATUS", status), lambda: {
+            "STATUS": vText(status), "TRANSP": vText("TRANSPARENT" if status == CANCELLED else "OPAQUE"),
+        }))
+        parts.append(self._line(("CATEGORIES", event.kind, event.area), lambda: {
+            "CATEGORIES": vCategory([event.get_kind_display(), event.get_area_display()]),
+        }))
+        location = location_text(event, session.room)
+        if location:
+            parts.append(self._line(("LOCATION", location), lambda: {"LOCATION": vText(location)}))
+        if event.latitude is not None and event.longitude is not None:
+            geo = (float(event.latitude), float(event.longitude))
+            parts.append(self._line(("GEO", geo), lambda: {"GEO": vGeo(geo)}))
+        parts.append(self.extra)
+        parts.append(_END_VEVENT)
+        return b"".join(parts)
+
+    def _line(self, key: tuple, properties) -> bytes:
+        lines = self._lines.get(key)
+        if lines is None:
+            ve = VEvent()
+            for name, value in properties().items():
+                ve[name] = value
+            lines = self._lines[key] = _inner(ve)
+        return lines
+
+    def _session_properties(self, entry: Entry, status: str, tz: ZoneInfo) -> VEvent:
+        session = entry.session
+        event = session.event
+        changed = max(d for d in (session.updated_at, event.updated_at, entry.changed_at) if d is not None)
+        stamp = vDatetime(changed.astimezone(UTC))
+        title = session_title(session)
+        label = entry.label or (_("Cancelled") if status == CANCELLED else "")
+        if label:
+            title = _("%(label)s: %(title)s") % {"label": label, "title": title}
+        ve = VEvent()
+        ve["UID"] = vText(f"session-{session.pk}@{self.host}")
+        ve["DTSTAMP"] = stamp
+        ve["LAST-MODIFIED"] = stamp
+        ve["CREATED"] = vDatetime(session.created_at.astimezone(UTC))
+        ve["SEQUENCE"] = vInt(event.sequence + session.sequence)
+        start, end = _local(session.starts_at, tz), _local(session.ends_at, tz)
+        if start.fold or end.fold:
+            # The second 03:30 of an October night: RFC 5545 reads an ambiguous local time as the
+            # first one, so this rare session is written in UTC, which is never ambiguous.
+            start, end = session.starts_at.astimezone(UTC), session.ends_at.astimezone(UTC)
+        ve["DTSTART"] = vDDDTypes(start)
+        ve["DTEND"] = vDDDTypes(end)
+        ve["SUMMARY"] = vText(title)
+        return ve
 
 
 def _local(value: datetime, tz: ZoneInfo) -> datetime:
@@ -213,23 +258,6 @@ def _local(value: datetime, tz: ZoneInfo) -> datetime:
         # zoneinfo sets fold on some unambiguous times; only a real second occurrence matters.
         local = local.replace(fold=0)
     return local
-
-
-def _shared_properties(event, status: str, room: str, site_url: str) -> VEvent:
-    url = site_url + event.get_absolute_url()
-    ve = VEvent()
-    ve["STATUS"] = vText(status)
-    ve["URL"] = vText(url)
-    ve["URL"].params["VALUE"] = "URI"
-    ve["DESCRIPTION"] = vText(_description(event, url))
-    ve["CATEGORIES"] = vCategory([event.get_kind_display(), event.get_area_display()])
-    ve["TRANSP"] = vText("TRANSPARENT" if status == CANCELLED else "OPAQUE")
-    location = location_text(event, room)
-    if location:
-        ve["LOCATION"] = vText(location)
-    if event.latitude is not None and event.longitude is not None:
-        ve["GEO"] = vGeo((float(event.latitude), float(event.longitude)))
-    return ve
 
 
 def session_title(session) -> str:
