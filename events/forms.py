@@ -189,8 +189,9 @@ class SessionForm(forms.ModelForm):
 
 
 class BaseSessionFormSet(forms.BaseInlineFormSet):
-    #: Set by the editor when the result must have at least one session (publishing, or already published).
-    require_sessions = False
+    #: Set by the editor: the result must keep at least one session because the event is being published
+    #: ("publish") or already is ("published"); None when a draft may have none yet.
+    require_sessions: str | None = None
 
     def kept_forms(self) -> list[forms.Form]:
         """Forms describing a session that will exist after saving."""
@@ -203,9 +204,11 @@ class BaseSessionFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
         if self.require_sessions and not self.kept_forms():
-            raise ValidationError(
-                _("Add at least one session before publishing the event."), code="no_sessions"
-            )
+            if self.require_sessions == "published":
+                message = _("A published event keeps at least one session. To call it off, cancel the event.")
+            else:
+                message = _("Add at least one session before publishing the event.")
+            raise ValidationError(message, code="no_sessions")
 
 
 SessionFormSet = forms.inlineformset_factory(
@@ -243,7 +246,10 @@ class EventEditor:
         )
         if event is None and data is None:
             self.formset.extra = 3
-        self.formset.require_sessions = self.publish or (event is not None and event.is_published)
+        if event is not None and event.is_published:
+            self.formset.require_sessions = "published"
+        elif self.publish:
+            self.formset.require_sessions = "publish"
 
     def _with_one_more_row(self, data):
         data = data.copy()

@@ -399,7 +399,7 @@ def test_a_published_event_cannot_lose_all_its_sessions(org_client, riga_event):
 
     response = org_client.post(edit_url(riga_event), data)
 
-    assert_refused(response, "Add at least one session before publishing the event.")
+    assert_refused(response, "A published event keeps at least one session. To call it off, cancel the event.")
     assert riga_event.sessions.count() == 2
 
 
