@@ -158,7 +158,7 @@ def test_text_with_separators_newlines_emoji_and_other_scripts_survives_every_pa
 
 
 def test_lines_end_in_crlf_and_fold_at_75_octets_without_splitting_a_character(city):
-    title = "Ελληνικά 🎉 Кириллица العربية " * 12
+    title = "Ελληνικά 🎉 Кириллица العربية " * 6
     event = make_event(city, [local(RIGA, 2027, 5, 4, 10)], title=title, description="ä" * 500)
     data = ical.event_file(loaded(event), site_url=SITE)
     assert b"\n" not in data.replace(b"\r\n", b"")
