@@ -9,13 +9,18 @@ REDIRECT_FIELD = "next"
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix, email, context):
-        # Account emails go out in the recipient's own language when we know it.
+        """Render in the recipient's language and send through the site's email queue.
+
+        The queue sends after commit and keeps the message for a retry, so a mail
+        server that is down never turns a signup or a password reset into an error page.
+        """
+        from events.services.emails import email_queue_message
+
         user = context.get("user")
-        lang = getattr(user, "preferred_language", None)
-        if lang:
-            with translation.override(lang):
-                return super().send_mail(template_prefix, email, context)
-        return super().send_mail(template_prefix, email, context)
+        lang = getattr(user, "preferred_language", None) or translation.get_language()
+        with translation.override(lang):
+            message = self.render_mail(template_prefix, email, context)
+            email_queue_message(message=message, template=template_prefix, user=user if getattr(user, "pk", None) else None)
 
     def get_email_confirmation_url(self, request, emailconfirmation):
         """Carry the page the visitor was heading to through the confirmation link.

@@ -87,6 +87,27 @@ def email_queue(
     return message
 
 
+def email_queue_message(*, message: EmailMultiAlternatives, template: str, user: User | None = None) -> OutgoingEmail:
+    """Queue an email someone else rendered (allauth's account emails), one row per recipient."""
+    html = next((content for content, mimetype in message.alternatives if mimetype == "text/html"), "")
+    subject_field = OutgoingEmail._meta.get_field("subject")
+    rows = [
+        OutgoingEmail.objects.create(
+            user=user,
+            to_email=recipient,
+            template=template,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            subject=message.subject[: subject_field.max_length],
+            body_text=message.body,
+            body_html=html,
+        )
+        for recipient in message.to
+    ]
+    for row in rows:
+        _send_after_commit(row.pk)
+    return rows[0]
+
+
 def _send_after_commit(email_id: int) -> None:
     from events.tasks import send_outgoing_email
 

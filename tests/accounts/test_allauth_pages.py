@@ -10,7 +10,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from accounts.models import User
@@ -41,7 +41,9 @@ def _login(client, email, password=PASSWORD, next_url=None):
     data = {"login": email, "password": password}
     if next_url:
         data["next"] = next_url
-    return client.post(reverse("account_login"), data)
+    # Account emails leave through the queue after commit; run those callbacks as a real commit would.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("account_login"), data)
 
 
 def _signup(client, email, next_url=None, **fields):
@@ -55,7 +57,8 @@ def _signup(client, email, next_url=None, **fields):
     }
     if next_url:
         data["next"] = next_url
-    return client.post(reverse("account_signup"), data)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("account_signup"), data)
 
 
 def _is_logged_in_as(client, user) -> bool:
@@ -206,7 +209,8 @@ def test_wrong_password_gives_a_clear_message(client, participant):
 
 @pytest.mark.django_db
 def test_password_reset_by_email_lets_the_user_log_in_with_the_new_password(client, participant):
-    response = client.post(reverse("account_reset_password"), {"email": participant.email})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": participant.email})
     assert response["Location"] == reverse("account_reset_password_done")
     reset_url = _link_in_last_mail("/accounts/password/reset/key/")
 
