@@ -17,8 +17,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 compilemessages: $(STAMP)
+	$(DEV) $(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+
+messages: $(STAMP)
 	$(DEV) $(PY) manage.py makemessages -l en -l es -l sv --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --ignore=static
-	# English is the source language: its catalogue maps every string to itself.
+	@# English is the source language: its catalogue maps every string to itself.
 	msgen --no-wrap -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 
 migrate: $(STAMP)
