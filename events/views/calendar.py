@@ -219,10 +219,15 @@ def events_feed(request: HttpRequest) -> HttpResponse:
     events = form.filter(_public_events(now))
     form.is_valid()  # an invalid filter is left out, as on the list page
     chosen = {k: v for k, v in form.cleaned_data.items() if v}
-    key = ("events", sorted((k, str(getattr(v, "pk", v))) for k, v in chosen.items()))
+    city = chosen.get("city")
+    # With a city chosen the feed names it and uses its zone: both are part of the content.
+    key = (
+        "events",
+        sorted((k, str(getattr(v, "pk", v))) for k, v in chosen.items()),
+        (city.name, city.timezone) if city else None,
+    )
     with translation.override(_language(request)):
         name = _feed_name(form, chosen)
-    city = chosen.get("city")
     return _public_feed(
         request,
         events=events,
