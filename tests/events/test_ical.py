@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import vobject
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from events import ical
-from events.models import Event, Session
+from events.models import City, Event, Session
 from tests.events.calendar_support import (
     RIGA,
     assert_sessions_match,
@@ -277,3 +279,35 @@ def test_invitation_names_organizer_and_attendee_and_rejects_other_methods(city)
     with pytest.raises(ValueError):
         ical.invitation_file([], method="PUBLISH", organizer=ical.Person("a@b"), attendee=ical.Person("c@d"),
                              partstat="ACCEPTED", site_url=SITE)
+
+
+def _unsaved_session(title: str):
+    city = City(pk=1, name="Riga", slug="riga", timezone="Europe/Riga")
+    event = Event(
+        pk=7, city=city, title=title, kind=Event.Kind.WORKSHOP, area=Event.Area.PARTICIPATION, summary=title,
+        venue_name=title, status=Event.Status.PUBLISHED, updated_at=datetime(2026, 1, 2, tzinfo=UTC),
+    )
+    start = datetime(2027, 3, 28, 8, tzinfo=UTC)
+    return Session(
+        pk=9, event=event, starts_at=start, ends_at=start + timedelta(hours=1), created_at=start - timedelta(days=9),
+        updated_at=start - timedelta(days=9),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from(",;:\\\"'\n"),
+        min_size=1, max_size=120,
+    ).filter(lambda t: t.strip())
+)
+def test_any_title_survives_a_round_trip_through_every_parser(title):
+    data = ical.event_file([_unsaved_session(title)], site_url=SITE)
+    for line in physical_lines(data):
+        assert len(line) <= 75
+        line.decode("utf-8")
+    assert str(vevents(data)[0]["SUMMARY"]) == title
+    from ical.calendar_stream import IcsCalendarStream
+
+    assert IcsCalendarStream.calendar_from_ics(data.decode()).events[0].summary == title
+    assert vobject.readOne(data.decode()).vevent.summary.value == title
