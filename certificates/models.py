@@ -197,6 +197,9 @@ class CertificateBatch(models.Model):
     total = models.PositiveIntegerField(_("to issue"), default=0)
     done = models.PositiveIntegerField(_("processed"), default=0)
     issued = models.PositiveIntegerField(_("issued"), default=0)
+    # The work is split by registration id into ``parts`` tasks that workers run side by side.
+    parts = models.PositiveSmallIntegerField(default=1, editable=False)
+    parts_done = models.PositiveSmallIntegerField(default=0, editable=False)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Touched after every chunk, so a job whose worker died can be told from a slow one.

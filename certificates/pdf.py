@@ -22,6 +22,7 @@ import segno
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from pypdf.generic import NameObject, TextStringObject
@@ -126,7 +127,9 @@ class CertificateLayoutError(RuntimeError):
 
 def qr_svg(url: str) -> str:
     """The URL as an inline SVG QR code, sized by the stylesheet."""
-    return segno.make(url, error="m", micro=False).svg_inline(
+    # A fixed mask skips segno's evaluation of all eight (pure Python, most of its time);
+    # any mask gives a valid code, scanners do not care which.
+    return segno.make(url, error="m", micro=False, mask=4).svg_inline(
         scale=1, border=0, omitsize=True, dark="#1d2433", svgclass="qr"
     )
 
@@ -141,8 +144,15 @@ def _city_assets(city: City, cache: dict[int, dict[str, str]]) -> dict[str, str]
     return assets
 
 
+def _lookup_url() -> str:
+    """The verification page's address without scheme, as people type it."""
+    url = settings.SITE_URL + reverse("certificates:verify_lookup")
+    return url.split("://", 1)[-1]
+
+
 def _pages(certificates: Sequence[Certificate]) -> list[dict]:
     assets: dict[int, dict[str, str]] = {}
+    lookup_url = _lookup_url()
     pages = []
     for certificate in certificates:
         city = certificate.event.city
@@ -151,6 +161,7 @@ def _pages(certificates: Sequence[Certificate]) -> list[dict]:
                 "certificate": certificate,
                 "city": city,
                 "qr": mark_safe(qr_svg(certificate.verification_url)),
+                "lookup_url": lookup_url,
                 **_city_assets(city, assets),
             }
         )

@@ -12,8 +12,8 @@ from certificates.services import certificates
 
 
 @shared_task(acks_late=True)
-def issue_certificate_batch(batch_id: int) -> None:
-    certificates.certificate_batch_run(batch_id=batch_id)
+def issue_certificate_batch(batch_id: int, part: int = 0, parts: int = 1) -> None:
+    certificates.certificate_batch_run(batch_id=batch_id, part=part, parts=parts)
 
 
 def _run_in_thread(batch_id: int) -> None:
@@ -25,7 +25,7 @@ def _run_in_thread(batch_id: int) -> None:
         connections.close_all()
 
 
-def dispatch_batch(batch_id: int) -> None:
+def dispatch_batch(batch_id: int, parts: int = 1) -> None:
     """Hand a job to a worker; without one (the embedded mode) to a thread of this process.
 
     Celery's eager mode would run the job inside the request that started it, and the
@@ -36,5 +36,7 @@ def dispatch_batch(batch_id: int) -> None:
         threading.Thread(
             target=_run_in_thread, args=(batch_id,), name=f"certificate-batch-{batch_id}", daemon=True
         ).start()
-    else:
-        issue_certificate_batch.delay(batch_id)
+        return
+    # One task per part: a worker with --concurrency 2 lays out two groups of PDFs at once.
+    for part in range(parts):
+        issue_certificate_batch.delay(batch_id, part, parts)

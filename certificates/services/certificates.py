@@ -302,6 +302,16 @@ def _is_stale(batch: CertificateBatch, now: datetime) -> bool:
     return batch.is_active and batch.updated_at < now - STALE_AFTER
 
 
+def batch_parts() -> int:
+    """Tasks one job is split into: one per worker process that can lay out PDFs at once.
+
+    Without a broker everything runs in this process, so one part.
+    """
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return 1
+    return max(1, int(getattr(settings, "CERTIFICATES_BATCH_PARTS", 2)))
+
+
 def certificate_batch_start(*, event: Event, actor: User | None) -> CertificateBatch:
     """Start issuing to everyone eligible; returns at once, the work runs after commit.
 
@@ -322,19 +332,25 @@ def certificate_batch_start(*, event: Event, actor: User | None) -> CertificateB
                 finished_at=now,
             )
         total = issuable_registrations(event=locked, now=now).count()
-        batch = CertificateBatch.objects.create(event=locked, created_by=actor, total=total)
+        batch = CertificateBatch.objects.create(event=locked, created_by=actor, total=total, parts=batch_parts())
         if total == 0:
             batch.status = CertificateBatch.Status.DONE
             batch.finished_at = now
             batch.save(update_fields=["status", "finished_at", "updated_at"])
             return batch
-        batch_id = batch.pk
-        transaction.on_commit(lambda: dispatch_batch(batch_id))
+        batch_id, parts = batch.pk, batch.parts
+        transaction.on_commit(lambda: dispatch_batch(batch_id, parts))
     return batch
 
 
-def certificate_batch_run(*, batch_id: int, chunk_size: int = CHUNK_SIZE) -> CertificateBatch | None:
-    """Do a job's work chunk by chunk (called by the task). Safe to run twice or to resume."""
+def certificate_batch_run(
+    *, batch_id: int, part: int = 0, parts: int = 1, chunk_size: int = CHUNK_SIZE
+) -> CertificateBatch | None:
+    """Do one part of a job, chunk by chunk (called by the task). Safe to run twice or to resume.
+
+    Part ``k`` of ``n`` takes the registrations whose id is ``k`` modulo ``n``, so parts
+    never compete for the same rows; the last part to finish closes the job.
+    """
     claimed = CertificateBatch.objects.filter(pk=batch_id, status__in=CertificateBatch.ACTIVE_STATUSES).update(
         status=CertificateBatch.Status.RUNNING
     )
@@ -346,28 +362,32 @@ def certificate_batch_run(*, batch_id: int, chunk_size: int = CHUNK_SIZE) -> Cer
     try:
         while True:
             now = timezone.now()
-            rows = list(
-                issuable_registrations(event=event, now=now).filter(pk__gt=last_pk).order_by("pk")[:chunk_size]
-            )
+            rows = issuable_registrations(event=event, now=now).filter(pk__gt=last_pk)
+            if parts > 1:
+                rows = rows.annotate(part=F("pk") % parts).filter(part=part)
+            rows = list(rows.order_by("pk")[:chunk_size])
             if not rows:
                 break
             last_pk = rows[-1].pk
             written = _insert(_prepare(event=event, registrations=rows, actor=batch.created_by, batch=batch, now=now))
-            CertificateBatch.objects.filter(pk=batch_id).update(
+            progressed = CertificateBatch.objects.filter(pk=batch_id, status=CertificateBatch.Status.RUNNING).update(
                 done=F("done") + len(rows),
                 total=Greatest(F("total"), F("done") + len(rows)),
                 issued=F("issued") + len(written),
                 updated_at=timezone.now(),
             )
             del rows, written
+            if not progressed:  # another part failed, or the job was replaced
+                return CertificateBatch.objects.filter(pk=batch_id).first()
     except Exception as exc:
-        logger.exception("Certificate batch %s failed", batch_id)
+        logger.exception("Certificate batch %s (part %s of %s) failed", batch_id, part, parts)
         CertificateBatch.objects.filter(pk=batch_id).update(
             status=CertificateBatch.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
         raise
-    CertificateBatch.objects.filter(pk=batch_id).update(
-        status=CertificateBatch.Status.DONE, done=F("total"), finished_at=timezone.now()
-    )
+    CertificateBatch.objects.filter(pk=batch_id).update(parts_done=F("parts_done") + 1)
+    CertificateBatch.objects.filter(
+        pk=batch_id, status=CertificateBatch.Status.RUNNING, parts_done__gte=F("parts")
+    ).update(status=CertificateBatch.Status.DONE, done=F("total"), finished_at=timezone.now())
     batch.refresh_from_db()
     return batch

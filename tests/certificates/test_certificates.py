@@ -218,3 +218,53 @@ def test_numbers_are_per_city_and_year(past_event, make_attendee, trainer, other
     assert certificate_prefix(other_city) == "EPI-RAV"
     certificate = certificate_issue(registration=make_attendee(full_name="Ana"), actor=trainer)
     assert certificate.number == "EPI-RIG-%d-000001" % timezone.localtime(certificate.issued_at).year
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_split_in_two_parts_is_finished_by_the_last_part(past_event, make_attendee, trainer):
+    attendees = [make_attendee(full_name=f"Person {i}") for i in range(5)]
+    batch = CertificateBatch.objects.create(event=past_event, created_by=trainer, total=5, parts=2)
+
+    certificate_batch_run(batch_id=batch.pk, part=0, parts=2, chunk_size=2)
+    batch.refresh_from_db()
+    first_half = set(Certificate.objects.values_list("registration", flat=True))
+    assert batch.status == CertificateBatch.Status.RUNNING
+    assert first_half == {r.pk for r in attendees if r.pk % 2 == 0}
+    assert batch.done == len(first_half)
+
+    certificate_batch_run(batch_id=batch.pk, part=1, parts=2, chunk_size=2)
+    batch.refresh_from_db()
+    assert batch.status == CertificateBatch.Status.DONE
+    assert (batch.done, batch.issued) == (5, 5)
+    assert Certificate.objects.count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_job_is_marked_failed_and_keeps_what_it_issued(past_event, make_attendee, trainer, monkeypatch):
+    from certificates.services import certificates as service
+
+    for i in range(3):
+        make_attendee(full_name=f"Person {i}")
+    real_prepare = service._prepare
+    calls = []
+
+    def flaky_prepare(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real_prepare(**kwargs)
+
+    monkeypatch.setattr(service, "_prepare", flaky_prepare)
+    batch = CertificateBatch.objects.create(event=past_event, created_by=trainer, total=3)
+    with pytest.raises(OSError):
+        certificate_batch_run(batch_id=batch.pk, chunk_size=2)
+    batch.refresh_from_db()
+    assert batch.status == CertificateBatch.Status.FAILED
+    assert "disk full" in batch.error
+    assert Certificate.objects.count() == 2
+
+    monkeypatch.setattr(service, "_prepare", real_prepare)
+    again = certificate_batch_start(event=past_event, actor=trainer)
+    again.refresh_from_db()
+    assert again.status == CertificateBatch.Status.DONE and again.issued == 1
+    assert Certificate.objects.count() == 3
