@@ -27,9 +27,13 @@ from certificates.services.eligibility import hours_from, registrations_with_att
 from events import permissions as event_permissions
 from events.models import Event, Registration
 
-# Verification lookups allowed per client address and window before answering 429.
-VERIFY_RATE_LIMIT = getattr(settings, "CERTIFICATE_VERIFY_RATE_LIMIT", 30)
-VERIFY_RATE_WINDOW = getattr(settings, "CERTIFICATE_VERIFY_RATE_WINDOW", 60)
+
+def _rate_limit() -> tuple[int, int]:
+    """Verification lookups allowed per client address, and the window in seconds."""
+    return (
+        int(getattr(settings, "CERTIFICATE_VERIFY_RATE_LIMIT", 30)),
+        int(getattr(settings, "CERTIFICATE_VERIFY_RATE_WINDOW", 60)),
+    )
 
 
 def _event_for_staff(request, event_id: int) -> Event:
@@ -231,22 +235,23 @@ def _client_address(request) -> str:
 
 
 def _over_rate_limit(request) -> bool:
+    limit, window = _rate_limit()
     key = "certificates:verify:%s" % _client_address(request)
-    cache.add(key, 0, timeout=VERIFY_RATE_WINDOW)
+    cache.add(key, 0, timeout=window)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=VERIFY_RATE_WINDOW)
+        cache.set(key, 1, timeout=window)
         count = 1
-    return count > VERIFY_RATE_LIMIT
+    return count > limit
 
 
 def _rate_limited_response(request):
+    window = _rate_limit()[1]
     response = render(
-        request, "certificates/verify_rate_limited.html", {"window_minutes": max(1, VERIFY_RATE_WINDOW // 60)},
-        status=429,
+        request, "certificates/verify_rate_limited.html", {"window_minutes": max(1, window // 60)}, status=429
     )
-    response["Retry-After"] = str(VERIFY_RATE_WINDOW)
+    response["Retry-After"] = str(window)
     return response
 
 

@@ -1,0 +1,316 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from certificates.models import Certificate, CertificateBatch
+from certificates.services.certificates import certificate_issue, certificate_reissue, certificate_revoke
+from events.models import Event
+from tests.certificates.conftest import attend_all
+from tests.factories import EventFactory, RegistrationFactory, UserFactory
+
+
+@pytest.fixture
+def certificate(holder_registration, trainer):
+    return certificate_issue(registration=holder_registration, actor=trainer)
+
+
+def _login(client, user):
+    client.force_login(user)
+    return client
+
+
+# Who may do what -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        ("anonymous", 302),
+        ("participant", 403),
+        ("holder", 403),
+        ("trainer", 200),
+        ("other_trainer", 403),
+        ("organizer", 200),
+        ("other_organizer", 403),
+        ("staff", 200),
+    ],
+)
+def test_event_certificates_page_by_role(client, role, expected, past_event, certificate, trainer, request):
+    users = {
+        "participant": lambda: UserFactory(),
+        "holder": lambda: certificate.holder,
+        "trainer": lambda: trainer,
+        "other_trainer": lambda: EventFactory(city=past_event.city).trainers.create(email="t2@example.org"),
+        "organizer": lambda: request.getfixturevalue("organizer"),
+        "other_organizer": lambda: request.getfixturevalue("other_organizer"),
+        "staff": lambda: request.getfixturevalue("admin_user"),
+    }
+    if role != "anonymous":
+        _login(client, users[role]())
+    response = client.get(reverse("certificates:event", args=[past_event.pk]))
+    assert response.status_code == expected
+    if expected == 200:
+        assert certificate.number in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_trainer_of_event_a_cannot_issue_for_event_b(client, past_event, trainer, city):
+    event_b = EventFactory(city=city)
+    RegistrationFactory(event=event_b)
+    response = _login(client, trainer).post(reverse("certificates:batch_start", args=[event_b.pk]))
+    assert response.status_code == 403
+    assert not CertificateBatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_organizer_of_another_city_cannot_issue_revoke_or_reissue(client, other_organizer, past_event, certificate):
+    _login(client, other_organizer)
+    assert client.post(reverse("certificates:batch_start", args=[past_event.pk])).status_code == 403
+    registration = certificate.registration
+    assert client.post(reverse("certificates:issue_one", args=[past_event.pk, registration.pk])).status_code == 403
+    # Another city's certificate is not theirs to know about.
+    assert client.post(reverse("certificates:revoke", args=[certificate.pk]), {"reason": "x"}).status_code == 404
+    assert client.post(reverse("certificates:reissue", args=[certificate.pk])).status_code == 404
+    certificate.refresh_from_db()
+    assert certificate.is_valid
+
+
+@pytest.mark.django_db
+def test_draft_event_is_not_found_for_those_who_cannot_see_it(client, trainer, city):
+    draft = EventFactory(city=city, status=Event.Status.DRAFT)
+    response = _login(client, UserFactory()).get(reverse("certificates:event", args=[draft.pk]))
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "role, expected",
+    [("holder", 200), ("participant", 404), ("trainer", 200), ("organizer", 200), ("other_organizer", 404),
+     ("staff", 200)],
+)
+def test_download_by_role(client, role, expected, certificate, trainer, request):
+    users = {
+        "holder": lambda: certificate.holder,
+        "participant": lambda: UserFactory(),
+        "trainer": lambda: trainer,
+        "organizer": lambda: request.getfixturevalue("organizer"),
+        "other_organizer": lambda: request.getfixturevalue("other_organizer"),
+        "staff": lambda: request.getfixturevalue("admin_user"),
+    }
+    response = _login(client, users[role]()).get(reverse("certificates:download", args=[certificate.pk]))
+    assert response.status_code == expected
+    if expected == 200:
+        assert response["Content-Type"] == "application/pdf"
+        assert certificate.number in response["Content-Disposition"]
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+@pytest.mark.django_db
+def test_download_needs_login(client, certificate):
+    response = client.get(reverse("certificates:download", args=[certificate.pk]))
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+
+
+# Participants ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_my_certificates_lists_only_mine(client, certificate, make_attendee, trainer):
+    someone_else = certificate_issue(registration=make_attendee(full_name="Other Person"), actor=trainer)
+    response = _login(client, certificate.holder).get(reverse("certificates:mine"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert certificate.number in body
+    assert reverse("certificates:download", args=[certificate.pk]) in body
+    assert someone_else.number not in body
+
+
+@pytest.mark.django_db
+def test_navigation_offers_my_certificates(client, participant):
+    body = _login(client, participant).get(reverse("events:home")).content.decode()
+    assert reverse("certificates:mine") in body
+
+
+# Trainers -------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_event_page_costs_the_same_queries_for_few_or_many_participants(client, past_event, trainer, make_attendee):
+    for i in range(2):
+        certificate_issue(registration=make_attendee(full_name=f"Early {i}"), actor=trainer)
+    _login(client, trainer)
+    url = reverse("certificates:event", args=[past_event.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for i in range(6):
+        certificate_issue(registration=make_attendee(full_name=f"Late {i}"), actor=trainer)
+    RegistrationFactory(event=past_event)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(many) == len(few)
+
+
+@pytest.mark.django_db
+def test_issue_all_starts_a_job_and_shows_its_progress(client, past_event, trainer, make_attendee,
+                                                       django_capture_on_commit_callbacks):
+    for i in range(3):
+        make_attendee(full_name=f"Person {i}")
+    _login(client, trainer)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(reverse("certificates:batch_start", args=[past_event.pk]))
+    batch = CertificateBatch.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("certificates:batch_detail", args=[batch.pk])
+
+    page = client.get(response["Location"]).content.decode()
+    assert '<meta http-equiv="refresh"' in page  # inside <noscript>: the page follows progress without JS
+    assert reverse("certificates:batch_progress", args=[batch.pk]) in page
+    assert client.get(reverse("certificates:batch_progress", args=[batch.pk])).json() == {
+        "status": "pending", "status_label": "Waiting to start", "total": 3, "done": 0, "issued": 0, "percent": 0,
+        "finished": False, "message": "0 of 3 processed, 0 certificates issued.",
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_issue_all_issues_to_everyone_and_twice_changes_nothing(client, past_event, trainer, make_attendee):
+    for i in range(3):
+        make_attendee(full_name=f"Person {i}")
+    _login(client, trainer)
+    response = client.post(reverse("certificates:batch_start", args=[past_event.pk]), follow=True)
+    assert response.status_code == 200
+    progress = client.get(reverse("certificates:batch_progress", args=[CertificateBatch.objects.get().pk])).json()
+    assert (progress["status"], progress["done"], progress["issued"], progress["finished"]) == ("done", 3, 3, True)
+
+    again = client.post(reverse("certificates:batch_start", args=[past_event.pk]), follow=True)
+    assert "Nothing was issued" in again.content.decode()
+    assert Certificate.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_batch_progress_of_another_event_is_forbidden(client, past_event, other_organizer):
+    batch = CertificateBatch.objects.create(event=past_event, total=3)
+    response = _login(client, other_organizer).get(reverse("certificates:batch_progress", args=[batch.pk]))
+    assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_issue_one_refuses_with_a_message_when_not_eligible(client, past_event, trainer):
+    registration = RegistrationFactory(event=past_event)
+    response = _login(client, trainer).post(
+        reverse("certificates:issue_one", args=[past_event.pk, registration.pk]), follow=True
+    )
+    assert response.status_code == 200
+    assert "0 of 2 sessions" in response.content.decode()
+    assert not Certificate.objects.exists()
+
+
+@pytest.mark.django_db
+def test_reissue_from_the_page_supersedes(client, certificate, trainer):
+    response = _login(client, trainer).post(reverse("certificates:reissue", args=[certificate.pk]), follow=True)
+    assert response.status_code == 200
+    certificate.refresh_from_db()
+    assert certificate.status == Certificate.Status.SUPERSEDED
+    assert certificate.replaced_by.is_valid
+
+
+@pytest.mark.django_db
+def test_revoke_asks_for_a_reason(client, certificate, trainer):
+    _login(client, trainer)
+    url = reverse("certificates:revoke", args=[certificate.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"reason": ""})
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    certificate.refresh_from_db()
+    assert certificate.is_valid
+    response = client.post(url, {"reason": "Registered twice."})
+    assert response.status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.status == Certificate.Status.REVOKED
+
+
+@pytest.mark.django_db
+def test_holder_cannot_revoke_their_own_certificate(client, certificate):
+    response = _login(client, certificate.holder).post(
+        reverse("certificates:revoke", args=[certificate.pk]), {"reason": "I want to"}
+    )
+    assert response.status_code == 403
+
+
+# Public verification -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_verify_valid_shows_only_what_the_certificate_says(client, certificate):
+    response = client.get(reverse("certificates:verify", args=[certificate.code]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Valid certificate" in body
+    assert "Łucja Ștefănescu-Åström" in body
+    assert certificate.event_title in body and "Riga" in body
+    assert certificate.holder.email not in body
+
+
+@pytest.mark.django_db
+def test_verify_revoked_shows_date_and_reason(client, certificate, trainer):
+    certificate_revoke(certificate=certificate, actor=trainer, reason="Attendance was recorded by mistake.")
+    body = client.get(reverse("certificates:verify", args=[certificate.code])).content.decode()
+    assert "Revoked certificate" in body
+    assert "Attendance was recorded by mistake." in body
+    assert "Valid certificate" not in body
+
+
+@pytest.mark.django_db
+def test_verify_superseded_links_to_the_new_certificate(client, certificate, trainer):
+    new = certificate_reissue(certificate=certificate, actor=trainer)
+    body = client.get(reverse("certificates:verify", args=[certificate.code])).content.decode()
+    assert "Superseded certificate" in body
+    assert reverse("certificates:verify", args=[new.code]) in body
+
+
+@pytest.mark.django_db
+def test_verify_unknown_code(client):
+    response = client.get(reverse("certificates:verify", args=["AAAAAAAAAAAAAAAA"]))
+    assert response.status_code == 404
+    assert "Unknown code" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_typed_code_or_pasted_address_leads_to_the_verification(client, certificate):
+    lookup = reverse("certificates:verify_lookup")
+    target = reverse("certificates:verify", args=[certificate.code])
+    assert client.get(lookup, {"code": f"  {certificate.code} "})["Location"] == target
+    assert client.get(lookup, {"code": certificate.verification_url})["Location"] == target
+    response = client.get(lookup, {"code": "not a code!"})
+    assert response.status_code == 200
+    assert "does not look like a verification code" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_verification_is_rate_limited_per_address(client, certificate, settings):
+    settings.CERTIFICATE_VERIFY_RATE_LIMIT = 3
+    url = reverse("certificates:verify", args=[certificate.code])
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+    response = client.get(url)
+    assert response.status_code == 429
+    assert "Too many checks" in response.content.decode()
+    assert response["Retry-After"]
+    assert client.get(url, REMOTE_ADDR="192.0.2.7").status_code == 200
+
+
+@pytest.mark.django_db
+def test_attendance_recorded_later_makes_someone_issuable_from_the_page(client, past_event, trainer):
+    registration = RegistrationFactory(event=past_event, user=UserFactory(full_name="Late Comer"))
+    _login(client, trainer)
+    url = reverse("certificates:issue_one", args=[past_event.pk, registration.pk])
+    client.post(url)
+    assert not Certificate.objects.exists()
+    attend_all(registration)
+    client.post(url)
+    assert Certificate.objects.get().holder_name == "Late Comer"
