@@ -314,3 +314,18 @@ def test_attendance_recorded_later_makes_someone_issuable_from_the_page(client, 
     attend_all(registration)
     client.post(url)
     assert Certificate.objects.get().holder_name == "Late Comer"
+
+
+@pytest.mark.django_db
+def test_platform_admin_revokes_from_the_admin_with_a_reason(client, admin_user, certificate):
+    _login(client, admin_user)
+    changelist = reverse("admin:certificates_certificate_changelist")
+    assert client.get(changelist).status_code == 200
+    response = client.post(
+        changelist,
+        {"action": "revoke", "_selected_action": [certificate.pk], "reason": "Issued to the wrong person."},
+    )
+    assert response.status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.status == Certificate.Status.REVOKED
+    assert certificate.revoked_reason == "Issued to the wrong person."
