@@ -15,6 +15,7 @@ import mimetypes
 import threading
 from collections.abc import Iterable, Sequence
 from io import BytesIO
+from math import ceil
 from typing import TYPE_CHECKING
 
 import pypdf
@@ -150,6 +151,25 @@ def _lookup_url() -> str:
     return url.split("://", 1)[-1]
 
 
+def _density(certificate: Certificate) -> str:
+    """How tightly to set the text so long names, titles or closing texts stay on the page.
+
+    WeasyPrint cannot shrink text to fit, so the number of lines is estimated from
+    generous characters-per-line figures of the normal layout (A4 landscape, the fonts
+    of certificate.css): each extra line moves the page one step tighter.
+    """
+    closing_lines = sum(ceil(max(len(line), 1) / 130) for line in certificate.closing_text.splitlines()) or 0
+    extra = (
+        2 * (ceil(len(certificate.holder_name) / 38) - 1)
+        + (ceil(len(certificate.event_title) / 75) - 1)
+        + (ceil(len(", ".join(certificate.trainer_names)) / 110) - 1 if certificate.trainer_names else 0)
+        + max(0, closing_lines - 2)
+    )
+    if extra <= 0:
+        return ""
+    return "compact" if extra <= 3 else "dense"
+
+
 def _pages(certificates: Sequence[Certificate]) -> list[dict]:
     assets: dict[int, dict[str, str]] = {}
     lookup_url = _lookup_url()
@@ -162,6 +182,7 @@ def _pages(certificates: Sequence[Certificate]) -> list[dict]:
                 "city": city,
                 "qr": mark_safe(qr_svg(certificate.verification_url)),
                 "lookup_url": lookup_url,
+                "density": _density(certificate),
                 **_city_assets(city, assets),
             }
         )

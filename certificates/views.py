@@ -260,11 +260,10 @@ def _rate_limited_response(request):
 def verify_lookup(request):
     """The form to type a code; a valid code moves on to its verification page."""
     form = VerifyForm(request.GET or None)
-    if request.GET:
-        if _over_rate_limit(request):
-            return _rate_limited_response(request)
-        if form.is_valid():
-            return redirect("certificates:verify", code=form.cleaned_data["code"])
+    # No lookup happens here (the code's shape is checked, nothing is read), so the limit
+    # is counted once, on the verification page the form leads to.
+    if request.GET and form.is_valid():
+        return redirect("certificates:verify", code=form.cleaned_data["code"])
     return render(request, "certificates/verify.html", {"form": form, "looked_up": False})
 
 

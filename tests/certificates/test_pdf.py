@@ -157,3 +157,21 @@ def test_many_certificates_are_cut_into_one_file_each_with_its_own_language(make
         assert certificate.number in text
         others = [c.holder_name for c in certificates if c is not certificate]
         assert not any(name in text for name in others)
+
+
+@pytest.mark.django_db
+def test_long_names_titles_and_closing_texts_stay_on_one_page(past_event, make_attendee, trainer):
+    from certificates.services.certificates import certificate_issue
+
+    city = past_event.city
+    city.certificate_closing_text = "Paldies par jūsu ieguldījumu iekļaujošas pilsētas veidošanā. " * 8
+    city.save()
+    past_event.title = "Intercultural competence for front-desk staff of municipal services, " * 2
+    past_event.save()
+    name = "Maria Magdalena Ștefănescu-Åström von Hohenzollern-Łukasiewicz y Núñez de Guzmán"
+    certificate = certificate_issue(registration=make_attendee(full_name=name), actor=trainer)
+    with certificate.pdf.open("rb") as fh:
+        data = fh.read()
+    assert len(pypdf.PdfReader(BytesIO(data)).pages) == 1
+    # Lines may break at the hyphen or a space; every character is printed, in order.
+    assert "".join(name.split()) in "".join(_text(data).split())
