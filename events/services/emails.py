@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -118,12 +118,16 @@ def _send_after_commit(email_id: int) -> None:
 
 def email_send_now(*, email_id: int) -> bool:
     """Send one queued email; True when sent (or already sent). Raises on transport errors."""
-    with transaction.atomic():
-        message = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
-        if message is None or message.status == OutgoingEmail.Status.SENT:
-            return True
-        message.attempts += 1
-        message.save(update_fields=["attempts"])
+    # Count the attempt and read the row in two statements, no transaction: sending
+    # happens in the request in embedded mode, and every round trip shows there.
+    counted = (
+        OutgoingEmail.objects.filter(pk=email_id)
+        .exclude(status=OutgoingEmail.Status.SENT)
+        .update(attempts=F("attempts") + 1)
+    )
+    if not counted:
+        return True
+    message = OutgoingEmail.objects.get(pk=email_id)
     mail = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,

@@ -58,9 +58,11 @@ def register(request, pk):
     event = get_object_or_404(Event.objects.select_related("city"), pk=pk)
     if not permissions.can_view_event(request.user, event):
         raise Http404
-    existing = _active_registration(event, request.user)
+    # One query for both "already registered?" and "turned down before?".
+    mine = list(event.registrations.filter(user=request.user).exclude(status=Status.CANCELLED).order_by("-pk"))
+    existing = next((r for r in mine if r.is_active), None)
     closed = _closed_reason(event)
-    if not existing and not closed and event.registrations.filter(user=request.user, status=Status.REJECTED).exists():
+    if not existing and not closed and any(r.status == Status.REJECTED for r in mine):
         closed = _(
             "The organizers have declined your registration for this event. Please contact them if you think "
             "this is a mistake."
