@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
 from icalendar import Event as VEvent
 from icalendar.prop import vCalAddress, vCategory, vDatetime, vDDDTypes, vDuration, vGeo, vInt, vRecur, vText
@@ -232,7 +233,7 @@ class _VEventWriter:
         changed = max(d for d in (session.updated_at, event.updated_at, entry.changed_at) if d is not None)
         stamp = vDatetime(changed.astimezone(UTC))
         title = session_title(session)
-        label = entry.label or (_("Cancelled") if status == CANCELLED else "")
+        label = entry.label or (pgettext("event status", "Cancelled") if status == CANCELLED else "")
         if label:
             title = _("%(label)s: %(title)s") % {"label": label, "title": title}
         ve = VEvent()

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Languages an event can be delivered in, or a city speaks: every language Django
 # knows, with names translated into the reader's language.
@@ -128,7 +129,7 @@ class Event(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("event status", "Cancelled")
 
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="events", verbose_name=_("city"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -281,7 +282,7 @@ class Registration(models.Model):
         CONFIRMED = "confirmed", _("Confirmed")
         WAITING = "waiting", _("On the waiting list")
         REJECTED = "rejected", _("Rejected")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("registration status", "Cancelled")
 
     ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED, Status.WAITING)
 
