@@ -195,6 +195,11 @@ CERTIFICATE_FUNDING_LINE = env.str(
     "CERTIFICATE_FUNDING_LINE",
     default="European Pact for Integration (EPI), co-funded by the European Union.",
 )
+# Public certificate checks allowed per client address and window (seconds) before a 429.
+CERTIFICATE_VERIFY_RATE_LIMIT = env.int("CERTIFICATE_VERIFY_RATE_LIMIT", default=30)
+CERTIFICATE_VERIFY_RATE_WINDOW = env.int("CERTIFICATE_VERIFY_RATE_WINDOW", default=60)
+# Celery tasks one bulk issuing job is split into (one per worker process that renders PDFs).
+CERTIFICATES_BATCH_PARTS = env.int("CERTIFICATES_BATCH_PARTS", default=2)
 
 # Production hardening; all on unless DEBUG.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
