@@ -329,3 +329,9 @@ def test_platform_admin_revokes_from_the_admin_with_a_reason(client, admin_user,
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.REVOKED
     assert certificate.revoked_reason == "Issued to the wrong person."
+
+
+@pytest.mark.django_db
+def test_event_staff_navigation_links_to_the_certificates_page(client, past_event, trainer):
+    body = _login(client, trainer).get(past_event.get_absolute_url()).content.decode()
+    assert reverse("certificates:event", args=[past_event.pk]) in body
