@@ -268,3 +268,24 @@ def test_a_failing_job_is_marked_failed_and_keeps_what_it_issued(past_event, mak
     again.refresh_from_db()
     assert again.status == CertificateBatch.Status.DONE and again.issued == 1
     assert Certificate.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_that_loses_a_race_keeps_the_rest_and_deletes_its_extra_file(past_event, make_attendee, trainer):
+    from django.core.files.storage import default_storage
+
+    from certificates.services import certificates as service
+
+    first, second = make_attendee(full_name="Ana Ńowak"), make_attendee(full_name="Bo Ørsted")
+    rows = list(issuable_registrations(event=past_event).order_by("pk"))
+    prepared = service._prepare(event=past_event, registrations=rows, actor=trainer)
+    # Meanwhile another trainer issues the first participant's certificate.
+    winner = certificate_issue(registration=first, actor=trainer)
+
+    written = service._insert(prepared)
+
+    assert [c.registration_id for c in written] == [second.pk]
+    assert Certificate.objects.valid().filter(registration=first).get() == winner
+    loser = next(c for c in prepared if c.registration_id == first.pk)
+    assert not default_storage.exists(loser.pdf.name)
+    assert default_storage.exists(written[0].pdf.name)
