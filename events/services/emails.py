@@ -83,7 +83,7 @@ def email_queue(
             return None
     else:
         message.save()
-    _send_after_commit(message.pk)
+    _send_after_commit(message.pk, message)
     return message
 
 
@@ -108,26 +108,58 @@ def email_queue_message(*, message: EmailMultiAlternatives, template: str, user:
     return rows[0]
 
 
-def _send_after_commit(email_id: int) -> None:
+def _send_after_commit(email_id: int, message: OutgoingEmail | None = None) -> None:
     from events.tasks import send_outgoing_email
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # No broker: send in this process. Celery's eager machinery would only add
+        # milliseconds to the request that is waiting for this, and a row we have
+        # just written need not be read back.
+        def send():
+            if message is not None:
+                _deliver_fresh(message)
+            else:
+                email_deliver(email_id=email_id, final=True)
+    else:
+        def send():
+            send_outgoing_email.delay(email_id)
 
     # robust: the email row is committed and will be retried from there; a broker
     # that is down must not turn the user's committed action into an error page.
-    transaction.on_commit(lambda: send_outgoing_email.delay(email_id), robust=True)
+    transaction.on_commit(send, robust=True)
 
 
-def email_send_now(*, email_id: int) -> bool:
-    """Send one queued email; True when sent (or already sent). Raises on transport errors."""
-    # Count the attempt and read the row in two statements, no transaction: sending
-    # happens in the request in embedded mode, and every round trip shows there.
-    counted = (
-        OutgoingEmail.objects.filter(pk=email_id)
-        .exclude(status=OutgoingEmail.Status.SENT)
-        .update(attempts=F("attempts") + 1)
+def email_deliver(*, email_id: int, final: bool) -> bool:
+    """Try to send one email. On failure: marked failed when ``final`` (nobody retries
+    later), else the error propagates so the caller's task can retry. True when sent."""
+    try:
+        return email_send_now(email_id=email_id)
+    except Exception as exc:
+        if not final:
+            raise
+        # Organizers see it in the failed list; retry_failed_emails sends it again.
+        email_mark_failed(email_id=email_id, error=str(exc) or exc.__class__.__name__)
+        return False
+
+
+def _deliver_fresh(message: OutgoingEmail) -> bool:
+    """Send an email just queued by this process: one UPDATE records the outcome."""
+    try:
+        _build(message).send()
+    except Exception as exc:
+        OutgoingEmail.objects.filter(pk=message.pk).exclude(status=OutgoingEmail.Status.SENT).update(
+            attempts=F("attempts") + 1,
+            status=OutgoingEmail.Status.FAILED,
+            last_error=(str(exc) or exc.__class__.__name__)[:2000],
+        )
+        return False
+    OutgoingEmail.objects.filter(pk=message.pk).update(
+        attempts=F("attempts") + 1, status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), last_error=""
     )
-    if not counted:
-        return True
-    message = OutgoingEmail.objects.get(pk=email_id)
+    return True
+
+
+def _build(message: OutgoingEmail) -> EmailMultiAlternatives:
     mail = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
@@ -145,6 +177,22 @@ def email_send_now(*, email_id: int) -> bool:
 
         with default_storage.open(message.attachment_path, "rb") as fh:
             mail.attach(message.attachment_name, fh.read(), message.attachment_mimetype)
+    return mail
+
+
+def email_send_now(*, email_id: int) -> bool:
+    """Send one queued email; True when sent (or already sent). Raises on transport errors."""
+    # Count the attempt and read the row in two statements, no transaction: sending
+    # happens in the request in embedded mode, and every round trip shows there.
+    counted = (
+        OutgoingEmail.objects.filter(pk=email_id)
+        .exclude(status=OutgoingEmail.Status.SENT)
+        .update(attempts=F("attempts") + 1)
+    )
+    if not counted:
+        return True
+    message = OutgoingEmail.objects.get(pk=email_id)
+    mail = _build(message)
     try:
         mail.send()
     except Exception as exc:

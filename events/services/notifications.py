@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -60,14 +61,35 @@ def _notify_all(*, event_id: int, template: str, calendar_method: str, context: 
     return queued
 
 
+def _fan_out(*, event_id: int, template: str, calendar_method: str, context: dict) -> None:
+    # A big event means hundreds of emails: with workers, the organizer's request
+    # only hands over the event id.
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        from events.tasks import notify_registrations
+
+        try:
+            notify_registrations.delay(
+                event_id=event_id, template=template, calendar_method=calendar_method, context=context
+            )
+            return
+        except Exception:
+            logger.warning("Broker unavailable; notifying event %s in process", event_id, exc_info=True)
+    _notify_all(event_id=event_id, template=template, calendar_method=calendar_method, context=context)
+
+
 def event_changed_notify(*, event_id: int) -> None:
     """Email everyone registered that the event's time or place changed."""
-    _notify_all(event_id=event_id, template="event_changed", calendar_method="REQUEST", context={})
+    _fan_out(event_id=event_id, template="event_changed", calendar_method="REQUEST", context={})
 
 
 def event_cancelled_notify(*, event_id: int, reason: str = "") -> None:
     """Email everyone registered that the event is cancelled."""
-    _notify_all(event_id=event_id, template="event_cancelled", calendar_method="CANCEL", context={"reason": reason})
+    _fan_out(event_id=event_id, template="event_cancelled", calendar_method="CANCEL", context={"reason": reason})
+
+
+def registrations_notify(*, event_id: int, template: str, calendar_method: str, context: dict) -> int:
+    """The worker's side of the fan-out; how many emails were queued."""
+    return _notify_all(event_id=event_id, template=template, calendar_method=calendar_method, context=context)
 
 
 def reminders_send(*, now: datetime | None = None, horizon: timedelta = REMINDER_HORIZON) -> int:

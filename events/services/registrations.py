@@ -10,10 +10,12 @@ is free. Emails are queued only after the transaction commits.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
@@ -22,6 +24,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from events import permissions
 from events.models import Answer, Event, Question, Registration
+
+logger = logging.getLogger(__name__)
 
 Status = Registration.Status
 Source = Registration.Source
@@ -121,10 +125,37 @@ class _Mail:
 
 
 def _mail_after_commit(mails: Iterable[_Mail]) -> None:
+    from events.tasks import send_registration_email
+
     for mail in mails:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            def send(mail=mail):
+                _send_registration_mail(mail)
+        else:
+            # With workers, rendering and sending leave the request: only ids travel.
+            def send(mail=mail):
+                try:
+                    send_registration_email.delay(
+                        registration_id=mail.registration_id,
+                        template=mail.template,
+                        calendar_method=mail.calendar_method,
+                        context=mail.context,
+                    )
+                except Exception:
+                    # Broker down: store the email here instead, so retry_failed_emails
+                    # finds it once the broker is back; it is never lost.
+                    logger.warning("Broker unavailable; queueing %s in process", mail.template, exc_info=True)
+                    _send_registration_mail(mail)
         # robust: the registration is committed; a failure to queue its email
         # (template error, broker down) must not turn that success into an error page.
-        transaction.on_commit(lambda mail=mail: _send_registration_mail(mail), robust=True)
+        transaction.on_commit(send, robust=True)
+
+
+def registration_email_send(
+    *, registration_id: int, template: str, calendar_method: str | None = None, context: dict | None = None
+) -> None:
+    """Queue one registration email (the body of the ``send_registration_email`` task)."""
+    _send_registration_mail(_Mail(registration_id, template, calendar_method, dict(context or {})))
 
 
 def _send_registration_mail(mail: _Mail) -> None:
@@ -137,7 +168,7 @@ def _send_registration_mail(mail: _Mail) -> None:
     if registration is None:
         return
     context = {"registration": registration, "sessions": list(registration.event.sessions.all()), **mail.context}
-    if mail.template == "registration_waiting":
+    if mail.template == "registration_waiting" and "position" not in context:
         context["position"] = waiting_position(registration=registration)
     calendar = None
     if mail.calendar_method:
@@ -196,10 +227,13 @@ def _clean_answer(question: Question, value: object) -> object:
 
 
 def _validate_answers(
-    *, event: Event, answers: dict[int, object] | None, require_all: bool
+    *, event: Event, answers: dict[int, object] | None, require_all: bool, questions: Iterable[Question] | None = None
 ) -> list[tuple[Question, object]]:
     answers = dict(answers or {})
-    questions = {q.pk: q for q in Question.objects.filter(event=event)}
+    if questions is None:
+        questions = Question.objects.filter(event=event)
+    # Only this event's questions count, whatever the caller passed.
+    questions = {q.pk: q for q in questions if q.event_id == event.pk}
     errors: dict[int, str] = {}
     unknown = []
     for key in answers:
@@ -238,6 +272,7 @@ def _validate_answers(
 @dataclass
 class _Tally:
     confirmed: int
+    waiting: int
     top_rank: int
     mine_active: int
     mine_rejected: int
@@ -251,11 +286,12 @@ def _tally(event: Event, user: User) -> _Tally:
     """
     row = Registration.objects.filter(event=event).aggregate(
         confirmed=Count("pk", filter=Q(status=Status.CONFIRMED)),
+        waiting=Count("pk", filter=Q(status=Status.WAITING)),
         top_rank=Max("waiting_rank"),
         mine_active=Count("pk", filter=Q(user=user, status__in=Registration.ACTIVE_STATUSES)),
         mine_rejected=Count("pk", filter=Q(user=user, status=Status.REJECTED)),
     )
-    return _Tally(row["confirmed"], row["top_rank"] or 0, row["mine_active"], row["mine_rejected"])
+    return _Tally(row["confirmed"], row["waiting"], row["top_rank"] or 0, row["mine_active"], row["mine_rejected"])
 
 
 def registration_create(
@@ -266,6 +302,7 @@ def registration_create(
     consent_version: str | None = None,
     source: str = Source.ONLINE,
     actor: User | None = None,
+    questions: Iterable[Question] | None = None,
 ) -> Registration:
     """Register ``user`` for ``event``: confirmed, waiting or pending approval.
 
@@ -273,6 +310,8 @@ def registration_create(
     questions and data-protection consent. Organizers (``source`` organizer or
     walk-in) may register people outside the window, without answers to required
     questions and without approval, but never for a cancelled or draft event.
+    ``questions``: the event's questions when the caller has them loaded already.
+    A waiting registration comes back with ``position_when_registered``.
     """
     by_organizer = source != Source.ONLINE
     if source not in Source.values:
@@ -283,7 +322,7 @@ def registration_create(
         raise RegistrationError(
             _("Please accept the data-protection notice to register."), code="consent"
         )
-    cleaned = _validate_answers(event=event, answers=answers, require_all=not by_organizer)
+    cleaned = _validate_answers(event=event, answers=answers, require_all=not by_organizer, questions=questions)
 
     try:
         with transaction.atomic():
@@ -322,6 +361,8 @@ def registration_create(
             else:
                 registration.status = Status.WAITING
                 registration.waiting_rank = tally.top_rank + 1
+                # Everyone already waiting is ahead: known here without another query.
+                registration.position_when_registered = tally.waiting + 1
             registration.save()
             Answer.objects.bulk_create(
                 Answer(registration=registration, question=question, value=value) for question, value in cleaned
@@ -333,9 +374,10 @@ def registration_create(
             }[registration.status]
             registration.event = locked
             registration.user = user
-            _mail_after_commit(
-                [_Mail(registration.pk, template, method, {"by_organizer": by_organizer}, instance=registration)]
-            )
+            context: dict[str, Any] = {"by_organizer": by_organizer}
+            if registration.status == Status.WAITING:
+                context["position"] = registration.position_when_registered
+            _mail_after_commit([_Mail(registration.pk, template, method, context, instance=registration)])
     except IntegrityError:
         # The database's own guard against a second active registration, for any
         # path that did not take the lock.

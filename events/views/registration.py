@@ -42,12 +42,26 @@ def _active_registration(event: Event, user) -> Registration | None:
     )
 
 
+def _earlier_registration(event: Event, user, closed: str | None) -> tuple[Registration | None, str | None]:
+    """The user's active registration, and why they cannot register if turned down before."""
+    # One query answers both "already registered?" and "turned down before?".
+    mine = list(event.registrations.filter(user=user).exclude(status=Status.CANCELLED).order_by("-pk"))
+    existing = next((r for r in mine if r.is_active), None)
+    if not existing and not closed and any(r.status == Status.REJECTED for r in mine):
+        closed = _(
+            "The organizers have declined your registration for this event. Please contact them if you think "
+            "this is a mistake."
+        )
+    return existing, closed
+
+
 def _success_message(registration: Registration) -> str:
     if registration.status == Status.CONFIRMED:
         return _("You are registered. A confirmation is on its way to your email.")
     if registration.status == Status.WAITING:
+        position = getattr(registration, "position_when_registered", None)
         return _("The event is full, so you are on the waiting list, in position %(position)d.") % {
-            "position": waiting_position(registration=registration) or 1
+            "position": position or waiting_position(registration=registration) or 1
         }
     return _("Your registration was received. The organizers will review it and email you their decision.")
 
@@ -58,15 +72,11 @@ def register(request, pk):
     event = get_object_or_404(Event.objects.select_related("city"), pk=pk)
     if not permissions.can_view_event(request.user, event):
         raise Http404
-    # One query for both "already registered?" and "turned down before?".
-    mine = list(event.registrations.filter(user=request.user).exclude(status=Status.CANCELLED).order_by("-pk"))
-    existing = next((r for r in mine if r.is_active), None)
     closed = _closed_reason(event)
-    if not existing and not closed and any(r.status == Status.REJECTED for r in mine):
-        closed = _(
-            "The organizers have declined your registration for this event. Please contact them if you think "
-            "this is a mistake."
-        )
+    existing = None
+    if request.method == "GET":
+        # A POST needs no such look-up: the service refuses duplicates and declined people itself.
+        existing, closed = _earlier_registration(event, request.user, closed)
     questions = list(event.questions.all())
     form = RegistrationForm(
         request.POST if request.method == "POST" and not (existing or closed) else None,
@@ -80,7 +90,11 @@ def register(request, pk):
         elif form.is_valid():
             try:
                 registration = registration_create(
-                    event=event, user=request.user, answers=form.answers(), consent_version=CONSENT_VERSION
+                    event=event,
+                    user=request.user,
+                    answers=form.answers(),
+                    consent_version=CONSENT_VERSION,
+                    questions=questions,
                 )
             except RegistrationError as exc:
                 if exc.code == "duplicate":

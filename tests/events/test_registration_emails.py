@@ -258,13 +258,16 @@ def test_mail_server_down_never_loses_a_registration_and_retry_sends_it(client, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_broken_broker_does_not_break_a_committed_registration(capacity_one, participant, monkeypatch):
+def test_a_broken_broker_does_not_break_a_committed_registration(capacity_one, participant, monkeypatch, settings):
     from events import tasks
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
 
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker down")
 
     monkeypatch.setattr(tasks.send_outgoing_email, "delay", broker_down)
+    monkeypatch.setattr(tasks.send_registration_email, "delay", broker_down)
     registration = register(capacity_one, participant)
     assert registration.status == "confirmed"
     assert OutgoingEmail.objects.get().status == OutgoingEmail.Status.QUEUED
@@ -323,3 +326,36 @@ def test_reminders_are_scheduled_periodically(settings):
     from config.settings import CELERY_BEAT_SCHEDULE
 
     assert any(entry["task"] == "events.tasks.send_reminders" for entry in CELERY_BEAT_SCHEDULE.values())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_workers_the_request_hands_over_ids_and_the_worker_renders_and_sends(
+    capacity_one, participant, organizer, monkeypatch, settings
+):
+    import json
+
+    from events import tasks
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    handed_over = []
+    monkeypatch.setattr(tasks.send_registration_email, "delay", lambda **kw: handed_over.append(("reg", kw)))
+    monkeypatch.setattr(tasks.notify_registrations, "delay", lambda **kw: handed_over.append(("event", kw)))
+    monkeypatch.setattr(tasks.send_outgoing_email, "delay", lambda pk: handed_over.append(("send", pk)))
+    participant.preferred_language = "sv"
+    participant.save()
+
+    register(capacity_one, participant)
+    event_cancel(event=capacity_one, actor=organizer, reason="Storm")
+    assert not OutgoingEmail.objects.exists()  # nothing rendered in the request
+    assert [kind for kind, _ in handed_over] == ["reg", "event"]
+    for _, payload in handed_over:
+        json.dumps(payload)  # only plain values cross to the worker
+
+    # What the worker then does with them:
+    tasks.send_registration_email(**handed_over[0][1])
+    tasks.notify_registrations(**handed_over[1][1])
+    rendered = {m.template: m for m in OutgoingEmail.objects.all()}
+    assert set(rendered) == {"registration_confirmed", "event_cancelled"}
+    assert all(m.language == "sv" for m in rendered.values())
+    assert "Storm" in rendered["event_cancelled"].body_text
+    assert [kind for kind, _ in handed_over[2:]] == ["send", "send"]
