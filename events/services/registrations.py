@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -278,20 +278,44 @@ class _Tally:
     mine_rejected: int
 
 
-def _tally(event: Event, user: User) -> _Tally:
-    """Everything registering needs to know about a locked event, in one query.
+def _tally_statement(event_id: int, user_id: int) -> tuple[str, tuple]:
+    """The SQL of everything registering needs to know about an event, compiled now.
 
-    The event row stays locked while this runs, so each round trip saved here is
-    time every other registration for the event does not spend queueing.
+    It runs once the event row is locked, and the lock is where registrations
+    queue: building and compiling this five-aggregate query costs several times
+    more Python than running it, so that part happens before the lock is taken.
     """
-    row = Registration.objects.filter(event=event).aggregate(
-        confirmed=Count("pk", filter=Q(status=Status.CONFIRMED)),
-        waiting=Count("pk", filter=Q(status=Status.WAITING)),
-        top_rank=Max("waiting_rank"),
-        mine_active=Count("pk", filter=Q(user=user, status__in=Registration.ACTIVE_STATUSES)),
-        mine_rejected=Count("pk", filter=Q(user=user, status=Status.REJECTED)),
+    query = (
+        Registration.objects.filter(event_id=event_id)
+        .values("event_id")
+        .annotate(
+            confirmed=Count("pk", filter=Q(status=Status.CONFIRMED)),
+            waiting=Count("pk", filter=Q(status=Status.WAITING)),
+            top_rank=Max("waiting_rank"),
+            mine_active=Count("pk", filter=Q(user_id=user_id, status__in=Registration.ACTIVE_STATUSES)),
+            mine_rejected=Count("pk", filter=Q(user_id=user_id, status=Status.REJECTED)),
+        )
+        .order_by()
+    ).query
+    return query.sql_with_params()
+
+
+def _run_tally(statement: tuple[str, tuple]) -> _Tally:
+    sql, params = statement
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        names = [column[0] for column in cursor.description]
+    if row is None:  # no registration yet: the GROUP BY has no group
+        return _Tally(confirmed=0, waiting=0, top_rank=0, mine_active=0, mine_rejected=0)
+    values = dict(zip(names, row, strict=True))
+    return _Tally(
+        confirmed=values["confirmed"],
+        waiting=values["waiting"],
+        top_rank=values["top_rank"] or 0,
+        mine_active=values["mine_active"],
+        mine_rejected=values["mine_rejected"],
     )
-    return _Tally(row["confirmed"], row["waiting"], row["top_rank"] or 0, row["mine_active"], row["mine_rejected"])
 
 
 def registration_create(
@@ -323,6 +347,7 @@ def registration_create(
             _("Please accept the data-protection notice to register."), code="consent"
         )
     cleaned = _validate_answers(event=event, answers=answers, require_all=not by_organizer, questions=questions)
+    tally_statement = _tally_statement(event.pk, user.pk)
 
     try:
         with transaction.atomic():
@@ -336,7 +361,7 @@ def registration_create(
                 if locked.registration_opens_at and now < locked.registration_opens_at:
                     raise RegistrationError(_("Registration has not opened yet."), code="not_open")
                 raise RegistrationError(_("Registration for this event is closed."), code="closed")
-            tally = _tally(locked, user)
+            tally = _run_tally(tally_statement)
             if tally.mine_active:
                 raise RegistrationError(_("You are already registered for this event."), code="duplicate")
             if tally.mine_rejected and not by_organizer:

@@ -96,14 +96,14 @@ def test_second_active_registration_is_refused_but_registering_again_after_cance
 def test_database_constraint_duplicate_becomes_a_registration_error(event, participant, monkeypatch):
     register(event, participant)
     # A path that skipped the check: the unique constraint still refuses the row.
-    real_tally = services._tally
+    real_tally = services._run_tally
 
-    def blind_tally(event, user):
-        tally = real_tally(event, user)
+    def blind_tally(statement):
+        tally = real_tally(statement)
         tally.mine_active = 0
         return tally
 
-    monkeypatch.setattr(services, "_tally", blind_tally)
+    monkeypatch.setattr(services, "_run_tally", blind_tally)
     with pytest.raises(RegistrationError) as exc:
         register(event, participant)
     assert exc.value.code == "duplicate"
