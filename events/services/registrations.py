@@ -408,6 +408,13 @@ def registration_create(
         # path that did not take the lock.
         if Registration.objects.filter(event_id=event.pk, user=user, status__in=Registration.ACTIVE_STATUSES).exists():
             raise RegistrationError(_("You are already registered for this event."), code="duplicate")
+        # Answers were checked before the lock; an organizer may have removed a question since.
+        answered = {question.pk for question, _value in cleaned}
+        if answered - set(Question.objects.filter(pk__in=answered).values_list("pk", flat=True)):
+            raise RegistrationError(
+                _("The questions of this event changed while you were answering. Please check the form again."),
+                code="answers",
+            )
         raise
     return registration
 

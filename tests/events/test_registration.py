@@ -476,3 +476,20 @@ def test_counts_cover_every_status(city, organizer):
         "confirmed": 1, "waiting": 0, "pending": 0, "cancelled": 1, "rejected": 1, "seats_left": 0,
     }
     assert Registration.objects.get(pk=b.pk).status == "confirmed"
+
+
+@pytest.mark.django_db(transaction=True)  # foreign keys are checked at commit
+def test_a_question_removed_while_answering_is_a_clear_error(event, questions, participant, monkeypatch):
+    answers = {questions["diet"].pk: "veg", questions["photos"].pk: True, questions["org"].pk: "Council"}
+    real_statement = services._tally_statement
+
+    def organizer_edits_meanwhile(event_id, user_id):
+        # Runs after the answers were checked and before the lock: the organizer's deletion commits.
+        Question.objects.filter(pk=questions["org"].pk).delete()
+        return real_statement(event_id, user_id)
+
+    monkeypatch.setattr(services, "_tally_statement", organizer_edits_meanwhile)
+    with pytest.raises(RegistrationError) as exc:
+        register(event, participant, answers=answers)
+    assert exc.value.code == "answers"
+    assert not Registration.objects.exists()
