@@ -457,7 +457,8 @@ def registration_cancel(*, registration: Registration, actor: User, reason: str 
                 _Mail(
                     current.pk,
                     "registration_cancelled",
-                    "CANCEL",
+                    # Only a confirmed seat was ever sent as an invitation to withdraw.
+                    "CANCEL" if was_confirmed else None,
                     {"by_organizer": by_organizer, "reason": current.cancel_reason},
                 ),
                 *_promoted_mails(promoted),
@@ -516,7 +517,12 @@ def registration_reject(*, registration: Registration, actor: User, message: str
         promoted = _fill_free_seats(event) if was_confirmed else []
         _mail_after_commit(
             [
-                _Mail(current.pk, "registration_rejected", "CANCEL", {"message": current.decision_message}),
+                _Mail(
+                    current.pk,
+                    "registration_rejected",
+                    "CANCEL" if was_confirmed else None,
+                    {"message": current.decision_message},
+                ),
                 *_promoted_mails(promoted),
             ]
         )

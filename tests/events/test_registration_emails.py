@@ -158,7 +158,15 @@ def test_pending_approved_rejected_and_approved_onto_the_waiting_list(
     assert waiting.language == "es"
     [rejected] = emails("registration_rejected")
     assert "Only for city staff" in rejected.body_text
-    assert rejected.calendar_method == "CANCEL"
+    assert rejected.calendar_method == ""  # never confirmed: no invitation to withdraw
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_reject(registration=pending[0], actor=organizer, message="Seat needed for staff")
+    withdrawn = emails("registration_rejected")[1]
+    assert withdrawn.user == people[0]
+    assert withdrawn.calendar_method == "CANCEL"
+    # Its seat went to the person approved onto the waiting list.
+    [promoted] = emails("registration_promoted")
+    assert promoted.user == people[1]
 
 
 @pytest.mark.django_db
@@ -359,3 +367,14 @@ def test_with_workers_the_request_hands_over_ids_and_the_worker_renders_and_send
     assert all(m.language == "sv" for m in rendered.values())
     assert "Storm" in rendered["event_cancelled"].body_text
     assert [kind for kind, _ in handed_over[2:]] == ["send", "send"]
+
+
+@pytest.mark.django_db
+def test_leaving_the_waiting_list_sends_no_calendar_cancellation(capacity_one, django_capture_on_commit_callbacks):
+    RegistrationFactory(event=capacity_one)
+    waiting = RegistrationFactory(event=capacity_one, status="waiting", waiting_rank=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_cancel(registration=waiting, actor=waiting.user)
+    [message] = emails("registration_cancelled")
+    assert message.calendar_method == ""
+    assert not emails("registration_promoted")
