@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from events.management.commands.seed_demo import DEMO_PASSWORD
-from events.models import City, CityMembership, Event, Session
+from events.management.commands.seed_demo import DEMO_PASSWORD, FINISHED_TRAINING_TITLE
+from events.models import Attendance, City, CityMembership, Event, Registration, Session
 
 EXPECTED_CITIES = {
     "cartagena": ("Cartagena", "ES", "Europe/Madrid", "es"),
@@ -111,7 +111,7 @@ def test_every_city_has_a_launch_and_two_trainings_of_three_or_four_sessions(see
 @pytest.mark.django_db
 def test_sessions_are_ahead_at_sensible_local_hours(seeded):
     now = timezone.now()
-    for session in Session.objects.select_related("event__city"):
+    for session in Session.objects.select_related("event__city").exclude(event__title=FINISHED_TRAINING_TITLE):
         zone = ZoneInfo(session.event.city.timezone)
         start, end = timezone.localtime(session.starts_at, zone), timezone.localtime(session.ends_at, zone)
         assert session.starts_at > now
@@ -169,3 +169,35 @@ def test_the_public_programme_shows_the_seeded_events(seeded, client):
     html = response.content.decode()
     assert "Lansering av den lokala integrationsstrategin" in html
     assert "Europe/Stockholm" in html or "CET" in html or "CEST" in html
+
+
+@pytest.mark.django_db
+def test_registrations_show_confirmed_pending_and_waiting_people(seeded):
+    statuses = set(Registration.objects.values_list("status", flat=True))
+    assert {"confirmed", "pending", "waiting"} <= statuses
+    for event in Event.objects.exclude(capacity=None):
+        confirmed = event.registrations.filter(status="confirmed").count()
+        assert confirmed <= event.capacity
+        if event.registrations.filter(status="waiting").exists():
+            assert confirmed == event.capacity
+
+
+@pytest.mark.django_db
+def test_a_finished_training_has_attendance_and_certificates_for_those_who_earned_them(seeded):
+    from certificates.models import Certificate
+
+    event = Event.objects.get(title=FINISHED_TRAINING_TITLE)
+    assert event.ends_at < timezone.now()
+    confirmed = event.registrations.filter(status="confirmed").count()
+    assert confirmed == 8
+    # One participant came to one session of three: below the 75 % rule.
+    assert Certificate.objects.filter(event=event).count() == confirmed - 1
+
+
+@pytest.mark.django_db
+def test_a_second_run_adds_no_registrations_or_certificates(seeded):
+    from certificates.models import Certificate
+
+    counts = (Registration.objects.count(), Certificate.objects.count(), Attendance.objects.count())
+    call_command("seed_demo", stdout=StringIO())
+    assert (Registration.objects.count(), Certificate.objects.count(), Attendance.objects.count()) == counts

@@ -21,13 +21,15 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from events.models import City, CityMembership, Event
+from events.models import City, CityMembership, Event, Registration
 from events.services import events as event_services
 
 DEMO_PASSWORD = "epi-demo-2026"
 DEMO_DOMAIN = "demo.epi-events.eu"
 ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
 ONLINE_URL = "https://meet.epi-events.eu/{slug}-coordination"
+# The one demo event in the past, with attendance taken and certificates issued.
+FINISHED_TRAINING_TITLE = "Starpkultūru kompetence pašvaldības darbiniekiem: pilotgrupa"
 
 
 # People ------------------------------------------------------------------------------------------
@@ -843,7 +845,8 @@ def _plan_events(seed: CitySeed, index: int, today: date) -> list[EventPlan]:
             language=seed.language,
             venue=centre,
             sessions=[one(pilot_day, time(10, 0), time(14, 0))],
-            capacity=30,
+            # Small on purpose: the demo shows a full event with a waiting list.
+            capacity=10,
         ),
     ]
 
@@ -856,7 +859,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         self.logins: list[tuple[str, str]] = []
-        with transaction.atomic():
+        # Demo addresses do not exist: the emails that registrations and certificates queue are
+        # recorded as usual but handed to a backend that drops them.
+        with self.settings_email_dropped(), transaction.atomic():
             created = self._seed()
         summary = ", ".join(f"{count} {what}" for what, count in created.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data is in place (created now: {summary})."))
@@ -908,7 +913,108 @@ class Command(BaseCommand):
             local_today = timezone.localtime(timezone.now(), ZoneInfo(seed.timezone)).date()
             for plan in _plan_events(seed, index, local_today):
                 created["events"] += self._event(city, organizer, plan, trainers)
+            created["registrations"] = created.get("registrations", 0) + self._registrations(city)
+        created["events"] += self._finished_training(trainers)
         return created
+
+    def _participants(self) -> list[User]:
+        emails = [f"participant{number:02d}@{DEMO_DOMAIN}" for number in range(1, len(PARTICIPANTS) + 1)]
+        by_email = {user.email: user for user in User.objects.filter(email__in=emails)}
+        return [by_email[email] for email in emails]
+
+    def _register(self, event: Event, user: User, organizer: User | None = None) -> bool:
+        """Register through the registration service: online as the participant would, or,
+        for an event that already took place, by its organizer as for people on paper."""
+        from events.forms_registration import CONSENT_VERSION
+        from events.services.registrations import registration_create
+
+        if Registration.objects.filter(event=event, user=user).exists():
+            return False
+        if organizer is None:
+            registration_create(event=event, user=user, consent_version=CONSENT_VERSION)
+        else:
+            registration_create(event=event, user=user, source=Registration.Source.ORGANIZER, actor=organizer)
+        return True
+
+    def _registrations(self, city: City) -> int:
+        """Some people in every upcoming published event: confirmed seats, pending approvals
+        (trainings that need approval) and a waiting list (the small pilot actions)."""
+        people = self._participants()
+        count = 0
+        for event in Event.objects.filter(city=city).published().upcoming().order_by("starts_at", "id"):
+            if event.capacity is not None and event.capacity < len(people):
+                group = people[: event.capacity + 2]  # full, with two people waiting
+            else:
+                group = people[event.pk % 4 :: 2]
+            for user in group:
+                count += self._register(event, user)
+        return count
+
+    def _finished_training(self, trainers: dict[str, User]) -> int:
+        """A Riga training that already took place: attendance taken and certificates issued,
+        so "My certificates", the attendance sheets and the public verification page have something to show."""
+        from certificates.services.certificates import CertificateError, certificate_issue
+        from certificates.services.eligibility import eligible_registrations
+        from events.services.attendance import attendance_mark
+
+        city = City.objects.get(slug="riga")
+        organizer = User.objects.get(email=f"organizer.riga@{DEMO_DOMAIN}")
+        title = FINISHED_TRAINING_TITLE
+        event = Event.objects.filter(city=city, title=title).first()
+        created = 0
+        if event is None:
+            zone = ZoneInfo(city.timezone)
+            first = timezone.localtime(timezone.now(), zone).date() - timedelta(days=30)
+            event = event_services.event_create(
+                city=city,
+                created_by=organizer,
+                trainers=[trainers[TRAINERS[0][0]]],
+                kind=Event.Kind.TRAINING,
+                area=Event.Area.GOVERNANCE,
+                title=title,
+                summary="Trīs nodarbības par starpkultūru komunikāciju darbā ar iedzīvotājiem.",
+                description="Pilotgrupa pašvaldības klientu apkalpošanas speciālistiem.",
+                language="lv",
+                venue_name="Rīgas Centrālā bibliotēka",
+                venue_address="Brīvības iela 49/53, Rīga, LV-1010",
+                latitude=Decimal("56.955920"),
+                longitude=Decimal("24.120310"),
+                capacity=12,
+            )
+            for week in range(3):
+                day = first + timedelta(weeks=week)
+                event_services.session_create(
+                    event=event,
+                    starts_at=_at(day, time(9, 30), zone),
+                    ends_at=_at(day, time(13, 0), zone),
+                    title=f"{week + 1}. nodarbība",
+                    room="Konferenču zāle",
+                )
+            event_services.event_publish(event=event)
+            created = 1
+        people = self._participants()[:8]
+        for user in people:
+            self._register(event, user, organizer=organizer)
+        sessions = list(event.sessions.order_by("starts_at"))
+        registrations = Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED, user__in=people)
+        for position, registration in enumerate(registrations.order_by("user__email")):
+            for number, session in enumerate(sessions):
+                # The last person missed two of three sessions: below the 75 % rule, no certificate.
+                present = not (position == len(people) - 1 and number > 0)
+                if not session.attendances.filter(registration=registration).exists():
+                    attendance_mark(session=session, registration=registration, present=present, actor=organizer)
+        for registration in eligible_registrations(event=event):
+            try:
+                certificate_issue(registration=registration, actor=organizer)
+            except CertificateError:
+                pass  # issued by an earlier run
+        return created
+
+    @staticmethod
+    def settings_email_dropped():
+        from django.test.utils import override_settings
+
+        return override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
 
     def _password_hash(self) -> str:
         if not hasattr(self, "_hash"):
