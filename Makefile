@@ -20,9 +20,11 @@ compilemessages: $(STAMP)
 	$(DEV) $(PY) manage.py compilemessages --ignore=.venv --verbosity 0
 
 messages: $(STAMP)
+	@# English is the source language: its catalogue is rebuilt each time, every string mapped to itself.
+	rm -f locale/en/LC_MESSAGES/django.po
 	$(DEV) $(PY) manage.py makemessages -l en -l es -l sv --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --ignore=static
-	@# English is the source language: its catalogue maps every string to itself.
 	msgen --no-wrap -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
+	sed -i -e '0,/^#, fuzzy$$/{/^#, fuzzy$$/d}' -e 's/^"Language: \\n"$$/"Language: en\\n"/' locale/en/LC_MESSAGES/django.po
 
 migrate: $(STAMP)
 	$(DEV) $(PY) manage.py migrate --noinput
