@@ -16,7 +16,9 @@ from django.utils.translation import pgettext_lazy
 
 # Languages an event can be delivered in, or a city speaks: every language Django
 # knows, with names translated into the reader's language.
-LANGUAGE_CHOICES = sorted(ALL_LANGUAGES, key=lambda item: item[0])
+# Django marks these names with gettext_noop; wrapping them lazily lets its own catalogues
+# translate them when a page is rendered.
+LANGUAGE_CHOICES = [(code, _(name)) for code, name in sorted(ALL_LANGUAGES, key=lambda item: item[0])]
 
 
 def validate_timezone(value: str) -> None:

@@ -329,3 +329,14 @@ def test_event_page_costs_the_same_with_3_or_30_sessions_trainers_and_registrati
         RegistrationFactory.create_batch(27, event=event)
 
     assert_fixed_queries(client, event.get_absolute_url(), grow, django_assert_max_num_queries)
+
+
+@pytest.mark.django_db
+def test_language_of_delivery_is_named_in_the_readers_language(client, city):
+    from tests.factories import EventFactory
+
+    event = EventFactory(city=city, language="lv")
+    page = client.get(event.get_absolute_url(), headers={"accept-language": "sv"}).content.decode()
+    assert "Lettiska" in page
+    page = client.get(event.get_absolute_url(), headers={"accept-language": "es"}).content.decode()
+    assert "Letón" in page
