@@ -15,23 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from certificates.models import Certificate, CertificateBatch
 from certificates.services import certificates as certificate_services
 from events import permissions
-
-
-class ReadOnlyForPlatformAdmins:
-    def has_module_permission(self, request):
-        return permissions.is_platform_admin(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return permissions.is_platform_admin(request.user)
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from events.admin import ReadOnlyMixin
 
 
 class RevokeActionForm(ActionForm):
@@ -39,7 +23,7 @@ class RevokeActionForm(ActionForm):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(ReadOnlyForPlatformAdmins, admin.ModelAdmin):
+class CertificateAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("number", "holder_name", "event_title", "city_name", "status", "issued_at")
     list_filter = ("status", "event__city")
     search_fields = ("number", "holder_name", "code", "event_title")
@@ -89,7 +73,7 @@ class CertificateAdmin(ReadOnlyForPlatformAdmins, admin.ModelAdmin):
 
 
 @admin.register(CertificateBatch)
-class CertificateBatchAdmin(ReadOnlyForPlatformAdmins, admin.ModelAdmin):
+class CertificateBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("event", "status", "done", "total", "issued", "created_by", "created_at", "finished_at")
     list_filter = ("status",)
     list_select_related = ("event", "created_by")
