@@ -114,6 +114,9 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Without workers, registration emails are rendered and sent on a background thread
+# of the web process, after the response (events/background.py).
+EMAILS_IN_BACKGROUND_THREAD = env.bool("EMAILS_IN_BACKGROUND_THREAD", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -1,0 +1,40 @@
+import pytest
+from django.core import mail
+
+from events.background import background_wait, run_in_background
+from events.models import OutgoingEmail, Registration
+from events.services.registrations import registration_create
+from tests.factories import EventFactory, UserFactory
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_confirmation_is_sent_after_the_response(settings, city):
+    settings.EMAILS_IN_BACKGROUND_THREAD = True
+    event = EventFactory(city=city, capacity=1)
+    first, second = UserFactory(preferred_language="en"), UserFactory(preferred_language="en")
+
+    confirmed = registration_create(event=event, user=first, consent_version="2026-11")
+    waiting = registration_create(event=event, user=second, consent_version="2026-11")
+
+    assert background_wait(timeout=60)
+    assert (confirmed.status, waiting.status) == (Registration.Status.CONFIRMED, Registration.Status.WAITING)
+    stored = OutgoingEmail.objects.filter(event=event)
+    assert sorted(stored.values_list("template", "status")) == [
+        ("registration_confirmed", "sent"),
+        ("registration_waiting", "sent"),
+    ]
+    assert sorted(message.to[0] for message in mail.outbox) == sorted([first.email, second.email])
+
+
+def test_a_failing_background_job_does_not_stop_the_next(caplog):
+    done = []
+
+    def broken():
+        raise RuntimeError("template missing")
+
+    run_in_background(broken, label="broken")
+    run_in_background(lambda: done.append(True), label="fine")
+
+    assert background_wait(timeout=60)
+    assert done == [True]
+    assert "Background job broken failed" in caplog.text
