@@ -10,19 +10,22 @@ is free. Emails are queued only after the transaction commits.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, sql
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from events import permissions
+from events.background import in_background, run_in_background
 from events.models import Answer, Event, Question, Registration
 
 logger = logging.getLogger(__name__)
@@ -128,7 +131,13 @@ def _mail_after_commit(mails: Iterable[_Mail]) -> None:
     from events.tasks import send_registration_email
 
     for mail in mails:
-        if settings.CELERY_TASK_ALWAYS_EAGER:
+        if settings.CELERY_TASK_ALWAYS_EAGER and in_background():
+            # No broker: render, store and send after the response, not before it.
+            # The registration is committed; a job lost with a killed process is the
+            # one gap, as with an in-memory broker.
+            def send(mail=mail):
+                run_in_background(partial(_send_registration_mail, mail), label=mail.template)
+        elif settings.CELERY_TASK_ALWAYS_EAGER:
             def send(mail=mail):
                 _send_registration_mail(mail)
         else:
@@ -318,6 +327,67 @@ def _run_tally(statement: tuple[str, tuple]) -> _Tally:
     )
 
 
+class _InsertStatement:
+    """PostgreSQL: one statement that inserts a registration and its answers, compiled before the lock.
+
+    Under the lock a registration otherwise pays for two more round trips and for
+    Django building both INSERTs while everyone behind it waits. Only the status and
+    the waiting rank are decided under the lock, and the creation time is taken there
+    so that it follows commit order like the ids and ranks; they are parameters.
+    """
+
+    def __init__(self, registration: Registration, cleaned: list[tuple[Question, object]]):
+        meta = Registration._meta
+        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+        query = sql.InsertQuery(Registration)
+        query.insert_values(fields, [registration])
+        compiler = query.get_compiler(connection=connection)
+        compiler.returning_fields = [meta.pk]
+        [(insert_sql, params)] = compiler.as_sql()
+        params = list(params)
+        names = [f.attname for f in fields]
+        if len(params) != len(names):  # a value compiled to other than one placeholder
+            raise ValueError("unexpected INSERT shape")
+        self.status_index = names.index("status")
+        self.rank_index = names.index("waiting_rank")
+        self.time_indexes = (names.index("created_at"), names.index("updated_at"))
+        quote = connection.ops.quote_name
+        self.sql = (
+            f"WITH {quote('new')} AS ({insert_sql}), {quote('answered')} AS ("
+            f"INSERT INTO {quote(Answer._meta.db_table)} ({quote('registration_id')}, {quote('question_id')}, "
+            f"{quote('value')}) SELECT n.{quote(meta.pk.column)}, a.question_id, a.value::jsonb "
+            f"FROM {quote('new')} n CROSS JOIN unnest(%s::bigint[], %s::text[]) AS a(question_id, value)"
+            f") SELECT {quote(meta.pk.column)} FROM {quote('new')}"
+        )
+        self.params = [
+            *params,
+            [question.pk for question, _value in cleaned],
+            [json.dumps(value) for _question, value in cleaned],
+        ]
+
+    @classmethod
+    def build(cls, registration: Registration, cleaned) -> _InsertStatement | None:
+        if connection.vendor != "postgresql":
+            return None
+        try:
+            return cls(registration, cleaned)
+        except ValueError:  # the model changed shape: the ORM's two statements still work
+            return None
+
+    def run(self, registration: Registration) -> None:
+        params = list(self.params)
+        params[self.status_index] = registration.status
+        params[self.rank_index] = registration.waiting_rank
+        registration.created_at = registration.updated_at = timezone.now()
+        for index in self.time_indexes:
+            params[index] = registration.created_at
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            registration.pk = cursor.fetchone()[0]
+        registration._state.adding = False
+        registration._state.db = connection.alias
+
+
 def registration_create(
     *,
     event: Event,
@@ -348,6 +418,14 @@ def registration_create(
         )
     cleaned = _validate_answers(event=event, answers=answers, require_all=not by_organizer, questions=questions)
     tally_statement = _tally_statement(event.pk, user.pk)
+    registration = Registration(event=event, user=user, source=source, status=Status.CONFIRMED)
+    if consent_version:
+        registration.consent_text_version = consent_version
+        registration.consent_given_at = timezone.now()
+    if by_organizer:
+        registration.decided_by = actor
+        registration.decided_at = timezone.now()
+    insert = _InsertStatement.build(registration, cleaned)
 
     try:
         with transaction.atomic():
@@ -372,13 +450,6 @@ def registration_create(
                     code="declined",
                 )
 
-            registration = Registration(event=locked, user=user, source=source)
-            if consent_version:
-                registration.consent_text_version = consent_version
-                registration.consent_given_at = timezone.now()
-            if by_organizer:
-                registration.decided_by = actor
-                registration.decided_at = timezone.now()
             if locked.requires_approval and not by_organizer:
                 registration.status = Status.PENDING
             elif locked.capacity is None or tally.confirmed < locked.capacity:
@@ -388,10 +459,13 @@ def registration_create(
                 registration.waiting_rank = tally.top_rank + 1
                 # Everyone already waiting is ahead: known here without another query.
                 registration.position_when_registered = tally.waiting + 1
-            registration.save()
-            Answer.objects.bulk_create(
-                Answer(registration=registration, question=question, value=value) for question, value in cleaned
-            )
+            if insert is not None:
+                insert.run(registration)
+            else:
+                registration.save()
+                Answer.objects.bulk_create(
+                    Answer(registration=registration, question=question, value=value) for question, value in cleaned
+                )
             template, method = {
                 Status.CONFIRMED: ("registration_confirmed", "REQUEST"),
                 Status.WAITING: ("registration_waiting", None),

@@ -26,6 +26,7 @@ def test_without_a_broker_the_confirmation_is_sent_after_the_response(settings, 
     assert sorted(message.to[0] for message in mail.outbox) == sorted([first.email, second.email])
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_failing_background_job_does_not_stop_the_next(caplog):
     done = []
 
