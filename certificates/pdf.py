@@ -193,7 +193,12 @@ def _document_html(certificates: Sequence[Certificate]) -> str:
     first = certificates[0]
     return render_to_string(
         "certificates/certificate.html",
-        {"pages": _pages(certificates), "document_language": first.language, "first": first},
+        {
+            "pages": _pages(certificates),
+            "document_language": first.language,
+            "languages": sorted({c.language for c in certificates}),
+            "first": first,
+        },
     )
 
 
