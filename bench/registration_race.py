@@ -10,8 +10,8 @@ What it does, all on this machine:
 2. starts the app under gunicorn (``--workers`` processes of ``--threads`` threads,
    ``gthread``) with production settings: ``DJANGO_DEBUG=0``, a random ``SECRET_KEY``,
    ``SECURE_SSL_REDIRECT=0``, ``ALLOWED_HOSTS=127.0.0.1``, and no broker, so emails are
-   rendered, stored and "sent" (to a dummy backend) inside the request as in the
-   embedded mode;
+   rendered, stored and "sent" (to a dummy backend) by the web process, on a background
+   thread after the response, as in the embedded mode;
 3. creates a published event with ``--seats`` seats and two registration questions, and
    ``--users`` people, each logged in through a session row written here (the cookie a
    browser would hold) and a CSRF cookie;
@@ -68,7 +68,8 @@ def parse_args():
         "--mode",
         choices=["embedded", "broker", "both"],
         default="both",
-        help="embedded: no broker, emails rendered and sent inside the request; broker: REDIS_URL set, the "
+        help="embedded: no broker, emails rendered and sent on a background thread of the web process after the "
+        "response; broker: REDIS_URL set, the "
         "request hands ids to Celery and a worker started afterwards renders and sends (default: both)",
     )
     parser.add_argument(
@@ -356,7 +357,8 @@ def main():
         print(
             f"gunicorn: {args.workers} workers x {args.threads} threads (gthread) on {HOST}:{port}; "
             f"{args.users} people, {args.seats} seats, {args.concurrency} requests in flight; "
-            + ("no broker: emails inside the request" if args.mode == "embedded" else "Celery on Redis: emails in a worker")
+            + ("no broker: emails on a background thread after the response" if args.mode == "embedded"
+               else "Celery on Redis: emails in a worker")
         )
 
         # Warm every worker (imports, template cache, connections) before timing anything.
