@@ -63,3 +63,8 @@ def can_take_attendance(user: User, event: Event) -> bool:
 
 def can_manage_registrations(user: User, event: Event) -> bool:
     return can_manage_event(user, event)
+
+
+def can_add_walk_in(user: User, event: Event) -> bool:
+    """Someone who turns up unregistered is added by whoever takes attendance at the door."""
+    return can_take_attendance(user, event)

@@ -275,6 +275,12 @@ def _validate_answers(
     return cleaned
 
 
+def _may_register_others(*, actor: User, event: Event, source: str) -> bool:
+    if source == Source.WALK_IN:
+        return permissions.can_add_walk_in(actor, event)
+    return permissions.can_manage_registrations(actor, event)
+
+
 # --------------------------------------------------------------------------- the services
 
 
@@ -410,7 +416,7 @@ def registration_create(
     by_organizer = source != Source.ONLINE
     if source not in Source.values:
         raise RegistrationError(_("Unknown registration source."), code="invalid")
-    if by_organizer and (actor is None or not permissions.can_manage_registrations(actor, event)):
+    if by_organizer and (actor is None or not _may_register_others(actor=actor, event=event, source=source)):
         raise RegistrationError(_("Only the event's organizers can add participants."), code="not_allowed")
     if not by_organizer and not consent_version:
         raise RegistrationError(

@@ -99,7 +99,7 @@ def _render_sheet(
     registrations = attendance_services.search_registrations(
         attendance_services.confirmed_registrations(session), query
     )
-    can_add = permissions.can_manage_registrations(request.user, session.event)
+    can_add = permissions.can_add_walk_in(request.user, session.event)
     context = {
         "session": session,
         "event": session.event,
@@ -198,7 +198,7 @@ def mark_all(request: HttpRequest, session_pk: int) -> HttpResponse:
 @require_POST
 def walk_in(request: HttpRequest, session_pk: int) -> HttpResponse:
     session = _staff_session(request, session_pk)
-    if not permissions.can_manage_registrations(request.user, session.event):
+    if not permissions.can_add_walk_in(request.user, session.event):
         raise PermissionDenied
     form = WalkInForm(request.POST)
     if form.is_valid():

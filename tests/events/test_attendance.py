@@ -222,7 +222,11 @@ def test_walk_in_with_a_bad_address_says_so(session, organizer):
 
 
 @pytest.mark.django_db
-def test_walk_in_needs_someone_who_may_register_people(session, trainer):
+def test_walk_in_needs_someone_who_takes_attendance_for_this_event(session, trainer):
+    stranger = UserFactory()
     with pytest.raises(AttendanceError):
-        attendance_add_walk_in(session=session, email="new@example.org", actor=trainer)
+        attendance_add_walk_in(session=session, email="new@example.org", actor=stranger)
     assert not Registration.objects.exists()
+
+    attendance_add_walk_in(session=session, email="new@example.org", actor=trainer)
+    assert Registration.objects.get(user__email="new@example.org").source == Registration.Source.WALK_IN

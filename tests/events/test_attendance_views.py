@@ -450,12 +450,29 @@ def test_a_refused_walk_in_keeps_the_typed_address_and_says_why(client, session,
 
 
 @pytest.mark.django_db
-def test_trainers_do_not_get_the_walk_in_form(client, session, trainer):
+def test_the_trainer_at_the_door_adds_a_walk_in(client, session, trainer):
     client.force_login(trainer)
 
-    assert client.get(reverse("attendance:sheet", args=[session.pk])).context["walk_in_form"] is None
+    assert client.get(reverse("attendance:sheet", args=[session.pk])).context["walk_in_form"] is not None
+    client.post(reverse("attendance:walk_in", args=[session.pk]), {"email": "walkin@example.org"})
+
+    registration = Registration.objects.get(user__email="walkin@example.org")
+    assert registration.status == Registration.Status.CONFIRMED
+    assert registration.source == Registration.Source.WALK_IN
+    assert registration.attendances.get(session=session).present
+
+
+@pytest.mark.django_db
+def test_a_trainer_of_another_event_cannot_add_walk_ins(client, session):
+    stranger = UserFactory()
+    other = EventFactory(city=session.event.city)
+    other.trainers.add(stranger)
+    client.force_login(stranger)
+
     response = client.post(reverse("attendance:walk_in", args=[session.pk]), {"email": "x@example.org"})
+
     assert response.status_code == 403
+    assert not Registration.objects.filter(user__email="x@example.org").exists()
 
 
 @pytest.mark.django_db
