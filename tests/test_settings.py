@@ -71,3 +71,14 @@ def test_check_deploy_passes_with_the_production_environment():
     assert result.returncode == 0, output
     assert "System check identified no issues" in output
     assert "WARNINGS" not in output
+
+
+def test_manage_py_on_an_unconfigured_checkout_runs_in_development_mode():
+    result = _run(["manage.py", "check"])
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_app_server_refuses_to_start_without_a_secret_key():
+    result = _run(["-c", "import config.wsgi"])
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
