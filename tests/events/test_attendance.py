@@ -18,31 +18,15 @@ from events.services.attendance import (
 from tests.factories import EventFactory, RegistrationFactory, UserFactory
 
 
-@pytest.fixture
-def session(event):
-    return event.sessions.get()
-
-
-@pytest.fixture
-def trainer(event):
-    user = UserFactory()
-    event.trainers.add(user)
-    return user
-
-
-def _present_ids(session):
-    return set(Attendance.objects.filter(session=session, present=True).values_list("registration_id", flat=True))
-
-
 @pytest.mark.django_db
-def test_marking_present_then_absent_records_who_and_how(session, event, trainer):
+def test_marking_present_then_absent_records_who_and_how(session, event, trainer, present_ids):
     registration = RegistrationFactory(event=event)
 
     attendance = attendance_mark(session=session, registration=registration, present=True, actor=trainer)
     assert attendance.present and attendance.method == Attendance.Method.SHEET and attendance.marked_by == trainer
 
     attendance_mark(session=session, registration=registration, present=False, actor=trainer)
-    assert _present_ids(session) == set()
+    assert present_ids(session) == set()
     assert Attendance.objects.filter(session=session).count() == 1
 
 
@@ -80,14 +64,14 @@ def test_a_registration_for_another_event_cannot_be_marked(session, trainer, cit
 
 
 @pytest.mark.django_db
-def test_mark_all_present_counts_only_people_newly_present(session, event, trainer):
+def test_mark_all_present_counts_only_people_newly_present(session, event, trainer, present_ids):
     already, absent, fresh = RegistrationFactory.create_batch(3, event=event)
     RegistrationFactory(event=event, status=Registration.Status.CANCELLED)
     attendance_mark(session=session, registration=already, present=True, actor=trainer)
     attendance_mark(session=session, registration=absent, present=False, actor=trainer)
 
     assert attendance_mark_all_present(session=session, actor=trainer) == 2
-    assert _present_ids(session) == {already.pk, absent.pk, fresh.pk}
+    assert present_ids(session) == {already.pk, absent.pk, fresh.pk}
     assert attendance_mark_all_present(session=session, actor=trainer) == 0
 
 
@@ -106,7 +90,7 @@ def test_mark_all_present_leaves_other_sessions_alone(city, trainer):
 
 
 @pytest.mark.django_db
-def test_saving_the_sheet_applies_only_the_toggled_boxes(session, event, trainer):
+def test_saving_the_sheet_applies_only_the_toggled_boxes(session, event, trainer, present_ids):
     ticked, unticked, scanned_meanwhile = RegistrationFactory.create_batch(3, event=event)
     attendance_mark(session=session, registration=unticked, present=True, actor=trainer)
     # A QR check-in after the sheet was drawn: the sheet's Save does not mention this row.
@@ -117,11 +101,11 @@ def test_saving_the_sheet_applies_only_the_toggled_boxes(session, event, trainer
     changed = attendance_apply_sheet(session=session, changes={ticked.pk: True, unticked.pk: False}, actor=trainer)
 
     assert changed == 2
-    assert _present_ids(session) == {ticked.pk, scanned_meanwhile.pk}
+    assert present_ids(session) == {ticked.pk, scanned_meanwhile.pk}
 
 
 @pytest.mark.django_db
-def test_the_sheet_skips_rows_cancelled_since_it_was_drawn(session, event, trainer):
+def test_the_sheet_skips_rows_cancelled_since_it_was_drawn(session, event, trainer, present_ids):
     staying = RegistrationFactory(event=event)
     gone = RegistrationFactory(event=event, status=Registration.Status.CANCELLED)
     other_event = RegistrationFactory()
@@ -131,7 +115,7 @@ def test_the_sheet_skips_rows_cancelled_since_it_was_drawn(session, event, train
     )
 
     assert changed == 1
-    assert _present_ids(session) == {staying.pk}
+    assert present_ids(session) == {staying.pk}
 
 
 @pytest.mark.django_db
@@ -167,7 +151,7 @@ def test_sheet_rows_are_sorted_by_name_and_searchable_without_accents_mattering(
 
 
 @pytest.mark.django_db
-def test_walk_in_creates_a_confirmed_registration_and_marks_present(session, event, organizer):
+def test_walk_in_creates_a_confirmed_registration_and_marks_present(session, event, organizer, present_ids):
     registration = attendance_add_walk_in(
         session=session, email="  New.Person@Example.org ", full_name="Marija  Bērziņa", actor=organizer
     )
@@ -175,19 +159,19 @@ def test_walk_in_creates_a_confirmed_registration_and_marks_present(session, eve
     assert registration.status == Registration.Status.CONFIRMED
     assert registration.source == Registration.Source.WALK_IN
     assert registration.user.full_name == "Marija Bērziņa"
-    assert _present_ids(session) == {registration.pk}
+    assert present_ids(session) == {registration.pk}
     assert Attendance.objects.get().marked_by == organizer
 
 
 @pytest.mark.django_db
-def test_walk_in_of_someone_already_confirmed_just_marks_them_present(session, event, organizer):
+def test_walk_in_of_someone_already_confirmed_just_marks_them_present(session, event, organizer, present_ids):
     existing = RegistrationFactory(event=event, user=UserFactory(email="known@example.org"))
 
     registration = attendance_add_walk_in(session=session, email="KNOWN@example.org", actor=organizer)
 
     assert registration.pk == existing.pk
     assert Registration.objects.filter(event=event).count() == 1
-    assert _present_ids(session) == {existing.pk}
+    assert present_ids(session) == {existing.pk}
 
 
 @pytest.mark.django_db

@@ -15,22 +15,6 @@ from tests.factories import EventFactory, OrganizerFactory, RegistrationFactory,
 JSON = {"HTTP_ACCEPT": "application/json"}
 
 
-@pytest.fixture
-def session(event):
-    return event.sessions.get()
-
-
-@pytest.fixture
-def trainer(event):
-    user = UserFactory()
-    event.trainers.add(user)
-    return user
-
-
-def _present_ids(session):
-    return set(Attendance.objects.filter(session=session, present=True).values_list("registration_id", flat=True))
-
-
 def _session_pages(session):
     return [
         reverse("attendance:overview", args=[session.event_id]),
@@ -167,7 +151,7 @@ def test_the_sheet_searches_by_name(client, session, trainer):
 
 
 @pytest.mark.django_db
-def test_saving_the_sheet_form_marks_ticked_boxes_and_unmarks_unticked(client, session, trainer):
+def test_saving_the_sheet_form_marks_ticked_boxes_and_unmarks_unticked(client, session, trainer, present_ids):
     ticked, unticked, untouched = RegistrationFactory.create_batch(3, event=session.event)
     attendance_mark(session=session, registration=unticked, present=True, actor=trainer)
     client.force_login(trainer)
@@ -180,11 +164,11 @@ def test_saving_the_sheet_form_marks_ticked_boxes_and_unmarks_unticked(client, s
 
     assert response.redirect_chain[-1][0] == reverse("attendance:sheet", args=[session.pk])
     assert "Saved: 2 changes." in response.content.decode()
-    assert _present_ids(session) == {ticked.pk}
+    assert present_ids(session) == {ticked.pk}
 
 
 @pytest.mark.django_db
-def test_saving_an_old_sheet_does_not_undo_a_check_in_made_since(client, session, trainer):
+def test_saving_an_old_sheet_does_not_undo_a_check_in_made_since(client, session, trainer, present_ids):
     registration = RegistrationFactory(event=session.event)
     client.force_login(trainer)
     # Drawn while absent; then the participant is scanned in; then the old sheet is saved unchanged.
@@ -192,7 +176,7 @@ def test_saving_an_old_sheet_does_not_undo_a_check_in_made_since(client, session
 
     client.post(reverse("attendance:sheet", args=[session.pk]), {"listed": [registration.pk]})
 
-    assert _present_ids(session) == {registration.pk}
+    assert present_ids(session) == {registration.pk}
 
 
 @pytest.mark.django_db
@@ -206,18 +190,18 @@ def test_a_garbled_sheet_post_gets_a_message_not_an_error(client, session, train
 
 
 @pytest.mark.django_db
-def test_mark_all_present_button(client, session, trainer):
+def test_mark_all_present_button(client, session, trainer, present_ids):
     registrations = RegistrationFactory.create_batch(2, event=session.event)
     client.force_login(trainer)
 
     response = client.post(reverse("attendance:mark_all", args=[session.pk]), follow=True)
 
     assert "2 participants marked present." in response.content.decode()
-    assert _present_ids(session) == {r.pk for r in registrations}
+    assert present_ids(session) == {r.pk for r in registrations}
 
 
 @pytest.mark.django_db
-def test_one_box_posted_without_javascript_goes_back_to_the_sheet(client, session, trainer):
+def test_one_box_posted_without_javascript_goes_back_to_the_sheet(client, session, trainer, present_ids):
     registration = RegistrationFactory(event=session.event)
     client.force_login(trainer)
 
@@ -226,7 +210,7 @@ def test_one_box_posted_without_javascript_goes_back_to_the_sheet(client, sessio
     )
 
     assert response.status_code == 302
-    assert _present_ids(session) == {registration.pk}
+    assert present_ids(session) == {registration.pk}
 
 
 # --------------------------------------------------------------------------- the JSON the scripts use
@@ -420,7 +404,7 @@ def test_typing_the_room_code_leads_to_the_check_in_page(client, session, partic
 
 
 @pytest.mark.django_db
-def test_an_organizer_adds_a_walk_in_from_the_sheet(client, session, organizer):
+def test_an_organizer_adds_a_walk_in_from_the_sheet(client, session, organizer, present_ids):
     client.force_login(organizer)
 
     response = client.post(
@@ -432,7 +416,7 @@ def test_an_organizer_adds_a_walk_in_from_the_sheet(client, session, organizer):
     assert "Walk In is registered and marked present." in response.content.decode()
     registration = Registration.objects.get(user__email="walkin@example.org")
     assert registration.source == Registration.Source.WALK_IN
-    assert _present_ids(session) == {registration.pk}
+    assert present_ids(session) == {registration.pk}
 
 
 @pytest.mark.django_db

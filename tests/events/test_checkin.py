@@ -23,18 +23,6 @@ from tests.factories import EventFactory, RegistrationFactory, UserFactory
 
 
 @pytest.fixture
-def session(event):
-    return event.sessions.select_related("event__city").get()
-
-
-@pytest.fixture
-def trainer(event):
-    user = UserFactory()
-    event.trainers.add(user)
-    return user
-
-
-@pytest.fixture
 def registration(event):
     return RegistrationFactory(event=event, user=UserFactory(full_name="Ilze Kalniņa"))
 
