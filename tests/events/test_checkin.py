@@ -19,6 +19,7 @@ from events.services.attendance import (
     format_code,
     self_checkin_preview,
 )
+from tests.concurrency import run_together
 from tests.factories import EventFactory, RegistrationFactory, UserFactory
 
 
@@ -272,36 +273,6 @@ def test_room_qr_code_leads_to_the_self_check_in_page(session, settings):
 # --------------------------------------------------------------------------- two phones at one door (PostgreSQL)
 
 
-def _run_together(jobs):
-    """Each job on its own thread and connection, released at once; returns results and errors."""
-    import threading
-
-    from django.db import connection
-
-    barrier = threading.Barrier(len(jobs))
-    results, errors = [], []
-    lock = threading.Lock()
-
-    def worker(job):
-        try:
-            barrier.wait(30)
-            outcome = job()
-            with lock:
-                results.append(outcome)
-        except BaseException as exc:  # noqa: BLE001 - every failure is reported by the test
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_same_code_scanned_at_two_doors_at_once_checks_in_once(session, registration, trainer):
@@ -318,7 +289,7 @@ def test_the_same_code_scanned_at_two_doors_at_once_checks_in_once(session, regi
         for _ in range(3)
     ]
 
-    results, errors = _run_together(jobs)
+    results, errors = run_together(jobs)
 
     assert errors == []
     assert sorted(r.status for r in results).count(CheckinResult.CHECKED_IN) == 1

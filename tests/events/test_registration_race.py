@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from events.models import Event, Registration
 from events.services import registrations as services
 from events.services.registrations import registration_cancel, registration_create
+from tests.concurrency import BARRIER_TIMEOUT, run_together
 from tests.factories import EventFactory, UserFactory
 
 pytestmark = [
@@ -20,37 +21,12 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and real concurrency need PostgreSQL"),
 ]
 
-BARRIER_TIMEOUT = 30
 
 
 @pytest.fixture(autouse=True)
 def _quiet_mail(settings):
     # Each registration emails after commit; the races are about seats, not mail.
     settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
-
-
-def run_together(jobs):
-    """Start every job on its own thread and connection, release them at once, collect errors."""
-    barrier = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def worker(job):
-        try:
-            barrier.wait(BARRIER_TIMEOUT)
-            job()
-        except BaseException as exc:  # noqa: BLE001 - every failure is reported by the test
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 def counts(event):
@@ -67,7 +43,7 @@ def register_job(event, user):
 def test_forty_people_racing_for_ten_seats(city):
     event = EventFactory(city=city, capacity=10)
     users = [UserFactory() for _ in range(40)]
-    errors = run_together([register_job(event, user) for user in users])
+    _, errors = run_together([register_job(event, user) for user in users])
     assert errors == []
     assert counts(event) == {"confirmed": 10, "waiting": 30}
     waiting = list(Registration.objects.filter(event=event, status="waiting").order_by("waiting_rank"))
@@ -104,7 +80,7 @@ def test_cancellations_racing_with_registrations_never_overbook_nor_leave_a_seat
     try:
         jobs = [lambda r=r: registration_cancel(registration=r, actor=r.user) for r in holders[:8]]
         jobs += [register_job(event, user) for user in newcomers]
-        errors = run_together(jobs)
+        _, errors = run_together(jobs)
     finally:
         done.set()
         watcher.join()
@@ -132,7 +108,7 @@ def test_without_the_lock_the_same_race_overbooks(city, monkeypatch):
             return found
 
         monkeypatch.setattr(services, "_lock_event", no_lock)
-        errors = run_together([register_job(event, user) for user in users])
+        _, errors = run_together([register_job(event, user) for user in users])
         assert errors == []
         overbooked.append(counts(event)["confirmed"] > seats)
         close_old_connections()
