@@ -257,6 +257,31 @@ def _used_values(question: Question) -> set[str]:
     return used
 
 
+def _question_fields(
+    *,
+    label: str,
+    kind: str,
+    required: bool,
+    help_text: str,
+    label_translations: dict[str, str] | None,
+    choices: list[dict[str, Any]] | None,
+) -> dict[str, Any]:
+    """The cleaned values of a question, or QuestionError with a message for the organizer."""
+    if kind not in Question.Kind.values:
+        raise QuestionError(_("Choose what kind of question this is."))
+    label = _clean_text(label, "label")
+    if not label:
+        raise QuestionError(_("Write the question."))
+    return {
+        "label": label,
+        "kind": kind,
+        "required": bool(required),
+        "help_text": _clean_text(help_text, "help_text"),
+        "label_translations": clean_label_translations(label_translations),
+        "choices": clean_choices(kind=kind, choices=choices),
+    }
+
+
 @transaction.atomic
 def question_create(
     *,
@@ -269,19 +294,10 @@ def question_create(
     choices: list[dict[str, Any]] | None = None,
 ) -> Question:
     """Add a question at the end of the event's form."""
-    if kind not in Question.Kind.values:
-        raise QuestionError(_("Choose what kind of question this is."))
-    label = _clean_text(label, "label")
-    if not label:
-        raise QuestionError(_("Write the question."))
-    fields = {
-        "label": label,
-        "kind": kind,
-        "required": bool(required),
-        "help_text": _clean_text(help_text, "help_text"),
-        "label_translations": clean_label_translations(label_translations),
-        "choices": clean_choices(kind=kind, choices=choices),
-    }
+    fields = _question_fields(
+        label=label, kind=kind, required=required, help_text=help_text,
+        label_translations=label_translations, choices=choices,
+    )
     locked = _lock_event(event)
     last = Question.objects.filter(event=locked).order_by("-position").values_list("position", flat=True).first()
     return Question.objects.create(event=locked, position=0 if last is None else last + 1, **fields)
@@ -300,14 +316,11 @@ def question_update(
 ) -> Question:
     """Change a question. Once answered, its kind stays and picked choices stay available,
     so that every stored answer keeps its meaning."""
-    if kind not in Question.Kind.values:
-        raise QuestionError(_("Choose what kind of question this is."))
-    label = _clean_text(label, "label")
-    if not label:
-        raise QuestionError(_("Write the question."))
-    help_text = _clean_text(help_text, "help_text")
-    label_translations = clean_label_translations(label_translations)
-    choices = clean_choices(kind=kind, choices=choices)
+    fields = _question_fields(
+        label=label, kind=kind, required=required, help_text=help_text,
+        label_translations=label_translations, choices=choices,
+    )
+    choices = fields["choices"]
 
     _lock_event(question.event)
     question = Question.objects.get(pk=question.pk)
@@ -323,12 +336,8 @@ def question_update(
                     _("These choices have already been picked and cannot be removed: %(values)s.")
                     % {"values": ", ".join(missing)}
                 )
-    question.label = label
-    question.kind = kind
-    question.required = bool(required)
-    question.help_text = help_text
-    question.label_translations = label_translations
-    question.choices = choices
+    for name, value in fields.items():
+        setattr(question, name, value)
     question.save()
     return question
 
