@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -64,6 +65,15 @@ def _lock_event(event_id: int) -> Event:
     # of=self: the city row comes along for permission checks but must not be locked,
     # or every event of a city would queue behind each other.
     return Event.objects.select_for_update(of=("self",)).select_related("city").get(pk=event_id)
+
+
+def _event_lock_sql() -> str:
+    """``_lock_event`` as SQL, for the one-trip registration: the same lock on the same row.
+
+    A function of its own for the same reason: the race tests take it away.
+    """
+    quote = connection.ops.quote_name
+    return f"SELECT 1 FROM {quote(Event._meta.db_table)} WHERE {quote(Event._meta.pk.column)} = %(event)s FOR UPDATE"
 
 
 def _confirmed_count(event: Event) -> int:
@@ -333,65 +343,155 @@ def _run_tally(statement: tuple[str, tuple]) -> _Tally:
     )
 
 
-class _InsertStatement:
-    """PostgreSQL: one statement that inserts a registration and its answers, compiled before the lock.
+class _OneTripRegistration:
+    """PostgreSQL: an online registration's whole seat decision in one round trip.
 
-    Under the lock a registration otherwise pays for two more round trips and for
-    Django building both INSERTs while everyone behind it waits. Only the status and
-    the waiting rank are decided under the lock, and the creation time is taken there
-    so that it follows commit order like the ids and ranks; they are parameters.
+    Two statements travel in one message, which the server runs as one transaction: the
+    row lock on the event that every seat change takes, then one statement that reads
+    the event, counts, decides confirmed / waiting / pending and inserts the
+    registration with its answers. No Python runs between taking the lock and the
+    commit, so the lock is held for the database's fraction of a millisecond instead of
+    for as long as a busy web thread takes to send its next statement; under a rush
+    that wait, not the work, is what makes everyone queue.
+
+    It only takes the ordinary case. When the event is not open, the person is
+    registered already or was declined, nothing is inserted and ``run`` answers None:
+    the caller then takes the ORM path, which finds the same facts under the same lock
+    and says which one it is.
     """
 
-    def __init__(self, registration: Registration, cleaned: list[tuple[Question, object]]):
-        meta = Registration._meta
-        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
-        query = sql.InsertQuery(Registration)
-        query.insert_values(fields, [registration])
-        compiler = query.get_compiler(connection=connection)
-        compiler.returning_fields = [meta.pk]
-        [(insert_sql, params)] = compiler.as_sql()
-        params = list(params)
-        names = [f.attname for f in fields]
-        if len(params) != len(names):  # a value compiled to other than one placeholder
-            raise ValueError("unexpected INSERT shape")
-        self.status_index = names.index("status")
-        self.rank_index = names.index("waiting_rank")
-        self.time_indexes = (names.index("created_at"), names.index("updated_at"))
-        quote = connection.ops.quote_name
-        self.sql = (
-            f"WITH {quote('new')} AS ({insert_sql}), {quote('answered')} AS ("
-            f"INSERT INTO {quote(Answer._meta.db_table)} ({quote('registration_id')}, {quote('question_id')}, "
-            f"{quote('value')}) SELECT n.{quote(meta.pk.column)}, a.question_id, a.value::jsonb "
-            f"FROM {quote('new')} n CROSS JOIN unnest(%s::bigint[], %s::text[]) AS a(question_id, value)"
-            f") SELECT {quote(meta.pk.column)} FROM {quote('new')}"
-        )
-        self.params = [
-            *params,
-            [question.pk for question, _value in cleaned],
-            [json.dumps(value) for _question, value in cleaned],
-        ]
+    # Built once per process: the text depends only on the models and the column names.
+    _sql: str | None = None
+    _fields: list = []
 
     @classmethod
-    def build(cls, registration: Registration, cleaned) -> _InsertStatement | None:
-        if connection.vendor != "postgresql":
-            return None
-        try:
-            return cls(registration, cleaned)
-        except ValueError:  # the model changed shape: the ORM's two statements still work
-            return None
+    def _build_sql(cls) -> str:
+        quote = connection.ops.quote_name
+        reg, ev, ans = Registration._meta, Event._meta, Answer._meta
 
-    def run(self, registration: Registration) -> None:
-        params = list(self.params)
-        params[self.status_index] = registration.status
-        params[self.rank_index] = registration.waiting_rank
-        registration.created_at = registration.updated_at = timezone.now()
-        for index in self.time_indexes:
-            params[index] = registration.created_at
+        def column(meta, name):
+            return quote(meta.get_field(name).column)
+
+        cls._fields = [f for f in reg.local_concrete_fields if f is not reg.auto_field and not f.generated]
+        decided = {
+            "status": "d.status",
+            # A rank only for those who wait; over all rows, so it is never handed out twice.
+            "waiting_rank": "CASE WHEN d.status = %(waiting)s THEN d.next_rank END",
+            # Taken after the lock, so creation times follow commit order like ids and ranks.
+            "created_at": "d.at",
+            "updated_at": "d.at",
+        }
+        values = [decided.get(f.attname, "%(" + f.attname + ")s") for f in cls._fields]
+        r_status, r_user, r_event = column(reg, "status"), column(reg, "user"), column(reg, "event")
+        closes = f"coalesce(e.{column(ev, 'registration_closes_at')}, e.{column(ev, 'starts_at')})"
+        return f"""WITH tally AS (
+    SELECT count(*) FILTER (WHERE {r_status} = %(confirmed)s) AS confirmed,
+           count(*) FILTER (WHERE {r_status} = %(waiting)s) AS waiting,
+           coalesce(max({column(reg, 'waiting_rank')}), 0) AS top_rank,
+           count(*) FILTER (WHERE {r_user} = %(user)s AND {r_status} = ANY(%(active)s)) AS mine_active,
+           count(*) FILTER (WHERE {r_user} = %(user)s AND {r_status} = %(rejected)s) AS mine_rejected
+    FROM {quote(reg.db_table)} WHERE {r_event} = %(event)s
+), d AS (
+    SELECT CASE WHEN e.{column(ev, 'requires_approval')} THEN %(pending)s
+                WHEN e.{column(ev, 'capacity')} IS NULL OR t.confirmed < e.{column(ev, 'capacity')}
+                THEN %(confirmed)s ELSE %(waiting)s END AS status,
+           t.top_rank + 1 AS next_rank, t.waiting + 1 AS position, clock_timestamp() AS at
+    FROM {quote(ev.db_table)} e CROSS JOIN tally t
+    WHERE e.{quote(ev.pk.column)} = %(event)s AND e.{column(ev, 'status')} = %(published)s
+      AND t.mine_active = 0 AND t.mine_rejected = 0
+      AND (e.{column(ev, 'registration_opens_at')} IS NULL OR e.{column(ev, 'registration_opens_at')} <= %(now)s)
+      AND ({closes} IS NULL OR %(now)s < {closes})
+), new AS (
+    INSERT INTO {quote(reg.db_table)} ({", ".join(quote(f.column) for f in cls._fields)})
+    SELECT {", ".join(values)} FROM d
+    RETURNING {quote(reg.pk.column)}, {r_status}, {column(reg, 'waiting_rank')}, {column(reg, 'created_at')}
+), answered AS (
+    INSERT INTO {quote(ans.db_table)} ({column(ans, 'registration')}, {column(ans, 'question')}, {column(ans, 'value')})
+    SELECT n.{quote(reg.pk.column)}, a.question_id, a.value::jsonb
+    FROM new n CROSS JOIN unnest(%(questions)s::bigint[], %(answers)s::text[]) AS a(question_id, value)
+)
+SELECT n.*, d.position FROM new n CROSS JOIN d"""
+
+    def __init__(self, registration: Registration, cleaned: list[tuple[Question, object]]):
+        if _OneTripRegistration._sql is None:
+            _OneTripRegistration._sql = self._build_sql()
+        query = sql.InsertQuery(Registration)
+        query.insert_values(self._fields, [registration])
+        compiler = query.get_compiler(connection=connection)
+        self.params: dict[str, Any] = {
+            f.attname: compiler.prepare_value(f, compiler.pre_save_val(f, registration)) for f in self._fields
+        }
+        self.params.update(
+            event=registration.event_id,
+            user=registration.user_id,
+            confirmed=Status.CONFIRMED,
+            waiting=Status.WAITING,
+            pending=Status.PENDING,
+            rejected=Status.REJECTED,
+            active=list(Registration.ACTIVE_STATUSES),
+            published=Event.Status.PUBLISHED,
+            questions=[question.pk for question, _value in cleaned],
+            answers=[json.dumps(value) for _question, value in cleaned],
+        )
+
+    @classmethod
+    def build(cls, registration: Registration, cleaned) -> _OneTripRegistration | None:
+        if connection.vendor != "postgresql" or registration.source != Source.ONLINE:
+            return None
+        return cls(registration, cleaned)
+
+    def run(self, registration: Registration) -> bool:
+        """Lock, decide and insert; False when this is not the ordinary case."""
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            registration.pk = cursor.fetchone()[0]
+            cursor.execute(f"{_event_lock_sql()};\n{self._sql}", {**self.params, "now": timezone.now()})
+            cursor.nextset()  # past the lock's own row
+            row = cursor.fetchone()
+        if row is None:
+            return False
+        registration.pk, registration.status, registration.waiting_rank, created_at, position = row
+        registration.created_at = registration.updated_at = created_at
+        if registration.status == Status.WAITING:
+            # Everyone already waiting is ahead: known without another query.
+            registration.position_when_registered = position
         registration._state.adding = False
         registration._state.db = connection.alias
+        return True
+
+
+def _register_locked(
+    *, event_id: int, registration: Registration, tally_statement: tuple[str, tuple], by_organizer: bool
+) -> Event:
+    """Lock the event and decide ``registration``'s status, or say why it cannot be made."""
+    locked = _lock_event(event_id)
+    if locked.status == Event.Status.CANCELLED:
+        raise RegistrationError(_("This event has been cancelled."), code="cancelled")
+    if locked.status != Event.Status.PUBLISHED:
+        raise RegistrationError(_("This event is not open for registration."), code="closed")
+    if not by_organizer and not locked.registration_is_open():
+        now = timezone.now()
+        if locked.registration_opens_at and now < locked.registration_opens_at:
+            raise RegistrationError(_("Registration has not opened yet."), code="not_open")
+        raise RegistrationError(_("Registration for this event is closed."), code="closed")
+    tally = _run_tally(tally_statement)
+    if tally.mine_active:
+        raise RegistrationError(_("You are already registered for this event."), code="duplicate")
+    if tally.mine_rejected and not by_organizer:
+        # Registering again would ask the organizers the question they already answered.
+        raise RegistrationError(
+            _("The organizers have declined your registration for this event. Please contact them if you "
+              "think this is a mistake."),
+            code="declined",
+        )
+    if locked.requires_approval and not by_organizer:
+        registration.status = Status.PENDING
+    elif locked.capacity is None or tally.confirmed < locked.capacity:
+        registration.status = Status.CONFIRMED
+    else:
+        registration.status = Status.WAITING
+        registration.waiting_rank = tally.top_rank + 1
+        # Everyone already waiting is ahead: known here without another query.
+        registration.position_when_registered = tally.waiting + 1
+    return locked
 
 
 def registration_create(
@@ -423,7 +523,6 @@ def registration_create(
             _("Please accept the data-protection notice to register."), code="consent"
         )
     cleaned = _validate_answers(event=event, answers=answers, require_all=not by_organizer, questions=questions)
-    tally_statement = _tally_statement(event.pk, user.pk)
     registration = Registration(event=event, user=user, source=source, status=Status.CONFIRMED)
     if consent_version:
         registration.consent_text_version = consent_version
@@ -431,58 +530,36 @@ def registration_create(
     if by_organizer:
         registration.decided_by = actor
         registration.decided_at = timezone.now()
-    insert = _InsertStatement.build(registration, cleaned)
+    one_trip = _OneTripRegistration.build(registration, cleaned)
 
     try:
-        with transaction.atomic():
-            locked = _lock_event(event.pk)
-            if locked.status == Event.Status.CANCELLED:
-                raise RegistrationError(_("This event has been cancelled."), code="cancelled")
-            if locked.status != Event.Status.PUBLISHED:
-                raise RegistrationError(_("This event is not open for registration."), code="closed")
-            if not by_organizer and not locked.registration_is_open():
-                now = timezone.now()
-                if locked.registration_opens_at and now < locked.registration_opens_at:
-                    raise RegistrationError(_("Registration has not opened yet."), code="not_open")
-                raise RegistrationError(_("Registration for this event is closed."), code="closed")
-            tally = _run_tally(tally_statement)
-            if tally.mine_active:
-                raise RegistrationError(_("You are already registered for this event."), code="duplicate")
-            if tally.mine_rejected and not by_organizer:
-                # Registering again would ask the organizers the question they already answered.
-                raise RegistrationError(
-                    _("The organizers have declined your registration for this event. Please contact them if you "
-                      "think this is a mistake."),
-                    code="declined",
+        # Inside a caller's transaction a savepoint keeps a refused insert from spoiling it;
+        # on its own the one-trip statement is its own transaction and needs none.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            done = one_trip is not None and one_trip.run(registration)
+        if not done:
+            with transaction.atomic():
+                registration.event = _register_locked(
+                    event_id=event.pk, registration=registration, tally_statement=_tally_statement(event.pk, user.pk),
+                    by_organizer=by_organizer,
                 )
-
-            if locked.requires_approval and not by_organizer:
-                registration.status = Status.PENDING
-            elif locked.capacity is None or tally.confirmed < locked.capacity:
-                registration.status = Status.CONFIRMED
-            else:
-                registration.status = Status.WAITING
-                registration.waiting_rank = tally.top_rank + 1
-                # Everyone already waiting is ahead: known here without another query.
-                registration.position_when_registered = tally.waiting + 1
-            if insert is not None:
-                insert.run(registration)
-            else:
                 registration.save()
                 Answer.objects.bulk_create(
                     Answer(registration=registration, question=question, value=value) for question, value in cleaned
                 )
-            template, method = {
-                Status.CONFIRMED: ("registration_confirmed", "REQUEST"),
-                Status.WAITING: ("registration_waiting", None),
-                Status.PENDING: ("registration_pending", None),
-            }[registration.status]
-            registration.event = locked
-            registration.user = user
-            context: dict[str, Any] = {"by_organizer": by_organizer}
-            if registration.status == Status.WAITING:
-                context["position"] = registration.position_when_registered
-            _mail_after_commit([_Mail(registration.pk, template, method, context, instance=registration)])
+        else:
+            registration.event = event
+        registration.user = user
+        template, method = {
+            Status.CONFIRMED: ("registration_confirmed", "REQUEST"),
+            Status.WAITING: ("registration_waiting", None),
+            Status.PENDING: ("registration_pending", None),
+        }[registration.status]
+        context: dict[str, Any] = {"by_organizer": by_organizer}
+        if registration.status == Status.WAITING:
+            context["position"] = registration.position_when_registered
+        # After the commit: at once when that has happened, with the caller's commit otherwise.
+        _mail_after_commit([_Mail(registration.pk, template, method, context, instance=registration)])
     except IntegrityError:
         # The database's own guard against a second active registration, for any
         # path that did not take the lock.

@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from events.models import Answer, Event, Question, Registration
@@ -481,15 +483,55 @@ def test_counts_cover_every_status(city, organizer):
 @pytest.mark.django_db(transaction=True)  # foreign keys are checked at commit
 def test_a_question_removed_while_answering_is_a_clear_error(event, questions, participant, monkeypatch):
     answers = {questions["diet"].pk: "veg", questions["photos"].pk: True, questions["org"].pk: "Council"}
-    real_statement = services._tally_statement
+    real_validate = services._validate_answers
 
-    def organizer_edits_meanwhile(event_id, user_id):
-        # Runs after the answers were checked and before the lock: the organizer's deletion commits.
+    def organizer_edits_meanwhile(**kwargs):
+        # Runs once the answers are checked, before the lock: the organizer's deletion commits.
+        cleaned = real_validate(**kwargs)
         Question.objects.filter(pk=questions["org"].pk).delete()
-        return real_statement(event_id, user_id)
+        return cleaned
 
-    monkeypatch.setattr(services, "_tally_statement", organizer_edits_meanwhile)
+    monkeypatch.setattr(services, "_validate_answers", organizer_edits_meanwhile)
     with pytest.raises(RegistrationError) as exc:
         register(event, participant, answers=answers)
     assert exc.value.code == "answers"
     assert not Registration.objects.exists()
+
+
+def _registration_trace(event, questions, monkeypatch, *, one_trip: bool):
+    """What four people registering for two seats leave behind, on one path or the other."""
+    if not one_trip:
+        monkeypatch.setattr(services._OneTripRegistration, "build", staticmethod(lambda *args: None))
+    answers = {questions["diet"].pk: "veg", questions["photos"].pk: True, questions["access"].pk: ["loop"]}
+    made = [register(event, answers=answers) for _ in range(4)]
+    rows = Registration.objects.filter(event=event).order_by("pk")
+    return {
+        "returned": [(r.status, getattr(r, "position_when_registered", None)) for r in made],
+        "stored": [(r.status, r.waiting_rank, r.consent_text_version, r.source) for r in rows],
+        "times_in_order": [r.created_at for r in rows] == sorted(r.created_at for r in rows),
+        "answers": sorted(Answer.objects.filter(registration__event=event).values_list("value", flat=True), key=str),
+        "consent_times": all(r.consent_given_at for r in rows),
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-trip registration is PostgreSQL's")
+def test_the_one_trip_registration_leaves_what_the_orm_path_leaves(city, questions, monkeypatch, event):
+    event.capacity = 2
+    event.save()
+    with CaptureQueriesContext(connection) as queries:
+        fast = _registration_trace(event, questions, monkeypatch, one_trip=True)
+    locking = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    # One statement per registration locks, decides and inserts the registration and its answers.
+    assert len(locking) == 4
+    assert all("INSERT INTO" in sql for sql in locking)
+
+    other = EventFactory(city=city, capacity=2)
+    for question in questions.values():
+        question.pk, question.event = None, other
+        question.save()
+    slow = _registration_trace(other, questions, monkeypatch, one_trip=False)
+    assert fast == slow
+    assert fast["returned"] == [("confirmed", None), ("confirmed", None), ("waiting", 1), ("waiting", 2)]
+    assert [status for status, rank, *_ in fast["stored"]] == ["confirmed", "confirmed", "waiting", "waiting"]
+    assert fast["times_in_order"]

@@ -7,7 +7,7 @@ are only tested, on PostgreSQL.
 import threading
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 from django.db.models import Count, Q
 
 from events.models import Event, Registration
@@ -20,7 +20,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and real concurrency need PostgreSQL"),
 ]
-
 
 
 @pytest.fixture(autouse=True)
@@ -93,9 +92,13 @@ def test_cancellations_racing_with_registrations_never_overbook_nor_leave_a_seat
 
 @pytest.mark.django_db(transaction=True)
 def test_without_the_lock_the_same_race_overbooks(city, monkeypatch):
-    """Proves the race tests can fail: with the row lock removed, seats are oversold."""
+    """Proves the race tests can fail: with the row lock removed, seats are oversold.
+
+    This is the ORM path (organizers, refusals, SQLite); the one-trip path has its own proof below.
+    """
     attempts, racers, seats = 4, 8, 2
     overbooked = []
+    monkeypatch.setattr(services._OneTripRegistration, "build", staticmethod(lambda *args: None))
     for _ in range(attempts):
         event = EventFactory(city=city, capacity=seats)
         users = [UserFactory() for _ in range(racers)]
@@ -113,3 +116,42 @@ def test_without_the_lock_the_same_race_overbooks(city, monkeypatch):
         overbooked.append(counts(event)["confirmed"] > seats)
         close_old_connections()
     assert any(overbooked)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("locked", [True, False], ids=["with the lock", "without the lock"])
+def test_the_one_trip_registration_waits_for_whoever_holds_the_last_seat(city, monkeypatch, locked):
+    """Someone takes the last seat and has not committed yet; someone else registers meanwhile.
+
+    With the row lock the second person waits for the first commit and goes on the waiting
+    list. Without it (the lock statement replaced by a plain SELECT) they count the seats
+    blind to the first person's and both are confirmed: the proof that this path's lock,
+    not luck, keeps the capacity.
+    """
+    event = EventFactory(city=city, capacity=1)
+    first_user, second_user = UserFactory(), UserFactory()
+    if not locked:
+        monkeypatch.setattr(services, "_event_lock_sql", lambda: "SELECT 1")
+    first_inserted, second_done = threading.Event(), threading.Event()
+    statuses: dict[str, str] = {}
+
+    def first():
+        with transaction.atomic():
+            statuses["first"] = registration_create(event=event, user=first_user, consent_version="x").status
+            first_inserted.set()
+            # Holding the transaction open; with the lock the second person cannot finish meanwhile.
+            second_done.wait(timeout=1)
+
+    def second():
+        first_inserted.wait(BARRIER_TIMEOUT)
+        statuses["second"] = registration_create(event=event, user=second_user, consent_version="x").status
+        second_done.set()
+
+    _, errors = run_together([first, second])
+    assert errors == []
+    if locked:
+        assert statuses == {"first": "confirmed", "second": "waiting"}
+        assert counts(event) == {"confirmed": 1, "waiting": 1}
+    else:
+        assert statuses == {"first": "confirmed", "second": "confirmed"}
+        assert counts(event) == {"confirmed": 2, "waiting": 0}
