@@ -57,6 +57,10 @@ def parse_args():
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--health-requests", type=int, default=3000)
+    parser.add_argument(
+        "--warm-up", type=int, default=200,
+        help="registrations for another event before timing, so every worker has loaded what a registration needs",
+    )
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument(
         "--database-url",
@@ -158,28 +162,34 @@ def seed(args, env) -> dict:
     city = City.objects.create(
         name="Linköping", slug="linkoping", country="SE", timezone="Europe/Stockholm", default_language="sv"
     )
-    event = Event.objects.create(
-        city=city, kind=Event.Kind.TRAINING, area=Event.Area.INTERACTION, title="Intercultural competence, part 1",
-        language="sv", venue_name="Stadshuset", venue_address="Drottninggatan 45", status=Event.Status.PUBLISHED,
-        capacity=args.seats,
-    )
     start = (timezone.now() + timedelta(days=10)).replace(microsecond=0)
-    Session.objects.create(event=event, starts_at=start, ends_at=start + timedelta(hours=3), title="Module 1")
-    _refresh_event_dates(event)
-    diet = Question.objects.create(
-        event=event, label="Dietary needs", kind=Question.Kind.SINGLE_CHOICE, required=True, position=1,
-        choices=[{"value": "none", "label": "None"}, {"value": "vegetarian", "label": "Vegetarian"}],
-    )
-    photos = Question.objects.create(
-        event=event, label="May we take photos?", kind=Question.Kind.YES_NO, required=True, position=2
-    )
+
+    def make_event(title: str, seats: int) -> tuple[Event, dict[str, str]]:
+        event = Event.objects.create(
+            city=city, kind=Event.Kind.TRAINING, area=Event.Area.INTERACTION, title=title,
+            language="sv", venue_name="Stadshuset", venue_address="Drottninggatan 45",
+            status=Event.Status.PUBLISHED, capacity=seats,
+        )
+        Session.objects.create(event=event, starts_at=start, ends_at=start + timedelta(hours=3), title="Module 1")
+        _refresh_event_dates(event)
+        diet = Question.objects.create(
+            event=event, label="Dietary needs", kind=Question.Kind.SINGLE_CHOICE, required=True, position=1,
+            choices=[{"value": "none", "label": "None"}, {"value": "vegetarian", "label": "Vegetarian"}],
+        )
+        photos = Question.objects.create(
+            event=event, label="May we take photos?", kind=Question.Kind.YES_NO, required=True, position=2
+        )
+        return event, {f"q_{diet.pk}": "vegetarian", f"q_{photos.pk}": "yes", "consent": "on"}
+
+    event, form = make_event("Intercultural competence, part 1", args.seats)
+    warm_event, warm_form = make_event("Intercultural competence, warm-up", args.warm_up // 10 or 1)
     languages = ["en", "sv", "es"]
     users = User.objects.bulk_create(
         User(
             email=f"bench{i}@example.org", full_name=f"Bench Person {i}", password="!",
             preferred_language=languages[i % 3],
         )
-        for i in range(args.users)
+        for i in range(args.users + args.warm_up)
     )
     alphabet = string.ascii_letters + string.digits
     people = []
@@ -192,8 +202,11 @@ def seed(args, env) -> dict:
         people.append({"session": store.session_key, "csrf": "".join(secrets.choice(alphabet) for _ in range(32))})
     return {
         "event_id": event.pk,
-        "form": {f"q_{diet.pk}": "vegetarian", f"q_{photos.pk}": "yes", "consent": "on"},
-        "people": people,
+        "form": form,
+        "people": people[:args.users],
+        "warm_event_id": warm_event.pk,
+        "warm_form": warm_form,
+        "warm_people": people[args.users:],
     }
 
 
@@ -258,6 +271,43 @@ class Client(threading.local):
                     raise
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(server_pgid: int) -> dict[str, float]:
+    """CPU seconds used so far by the app server, PostgreSQL and this load generator.
+
+    Read from /proc, so a phase's share of each can be printed next to its rate: what a
+    registration costs, and where, against the trivial view.
+    """
+    totals = {"app": 0.0, "database": 0.0, "load": 0.0}
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                stat = handle.read()
+        except OSError:  # gone between listing and reading
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        # fields[2] is the process group; utime and stime are fields 14 and 15 of stat(5).
+        pgid, cpu = int(fields[2]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        if int(entry) == me:
+            totals["load"] += cpu
+        elif pgid == server_pgid:
+            totals["app"] += cpu
+        elif comm == "postgres":
+            totals["database"] += cpu
+    return totals
+
+
+def cpu_between(before: dict[str, float], after: dict[str, float], count: int) -> dict[str, float]:
+    """Milliseconds of CPU per request of each part between two snapshots."""
+    return {key: (after[key] - before[key]) * 1000 / count for key in before}
+
+
 def run_load(port, concurrency, jobs):
     """Run ``jobs`` (callables taking a Client) ``concurrency`` at a time; (seconds, results)."""
     client = Client(port)
@@ -295,6 +345,16 @@ def registration_job(event_id, form, person):
         return f"HTTP {status} {location}"
 
     return job
+
+
+def wait_for_emails(event_id: int, expected: int, timeout: float = 120) -> None:
+    from events.models import OutgoingEmail
+
+    deadline = time.monotonic() + timeout
+    while OutgoingEmail.objects.filter(event_id=event_id, status="sent").count() < expected:
+        if time.monotonic() > deadline:
+            sys.exit("warm-up emails were not sent in time")
+        time.sleep(0.1)
 
 
 def drain_with_worker(args, env, event_id, expected: int) -> tuple[float, int]:
@@ -361,15 +421,27 @@ def main():
                else "Celery on Redis: emails in a worker")
         )
 
-        # Warm every worker (imports, template cache, connections) before timing anything.
+        # Warm every worker before timing anything, on both paths, as a server that has been up
+        # a while is: imports, compiled templates, translation catalogues, connections. The
+        # warm-up event's emails are sent before the clock starts.
         run_load(port, args.concurrency, [health_job] * (args.workers * 50))
+        warm = [registration_job(data["warm_event_id"], data["warm_form"], p) for p in data["warm_people"]]
+        warm_errors = [r for r in run_load(port, args.concurrency, warm)[1] if r]
+        if warm_errors:
+            sys.exit(f"warm-up registrations failed: {warm_errors[:3]}")
+        if args.mode == "embedded":
+            wait_for_emails(data["warm_event_id"], len(warm))
 
+        before = cpu_snapshot(server.pid)
         health_seconds, health_results = run_load(port, args.concurrency, [health_job] * args.health_requests)
+        health_cpu = cpu_between(before, cpu_snapshot(server.pid), args.health_requests)
         health_errors = [r for r in health_results if r]
         health_rate = args.health_requests / health_seconds
 
         jobs = [registration_job(data["event_id"], data["form"], person) for person in data["people"]]
+        before = cpu_snapshot(server.pid)
         reg_seconds, reg_results = run_load(port, args.concurrency, jobs)
+        reg_cpu = cpu_between(before, cpu_snapshot(server.pid), len(jobs))
         reg_errors = [r for r in reg_results if r]
         reg_rate = len(jobs) / reg_seconds
     finally:
@@ -403,6 +475,9 @@ def main():
           f"{reg_rate:8.1f} reg/s   errors {len(reg_errors)}")
     print(f"result         confirmed {counts['confirmed']}  waiting {counts['waiting']}  "
           f"rows {counts['total']}  distinct waiting ranks {len(set(ranks))}  emails sent {emails['sent']}/{emails['total']}")
+    for label, cpu in (("cpu /healthz", health_cpu), ("cpu register", reg_cpu)):
+        print(f"{label:14s} {sum(cpu.values()):6.2f} ms per request: app {cpu['app']:.2f}, PostgreSQL "
+              f"{cpu['database']:.2f}, load generator {cpu['load']:.2f}")
     print(f"ratio          registrations/s = {ratio:.0%} of the trivial view's requests/s")
     if drained is not None:
         print(f"worker         sent {drained[1]} emails in {drained[0]:.1f} s after the load, "
