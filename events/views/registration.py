@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods
 
 from events import permissions
@@ -202,7 +203,8 @@ def my_registrations(request):
         else:
             groups[registration.status].append(registration)
     sections = [
-        ("confirmed", _("Confirmed"), groups[Status.CONFIRMED]),
+        # A heading over several registrations: some languages make it plural.
+        ("confirmed", pgettext("registrations, plural heading", "Confirmed"), groups[Status.CONFIRMED]),
         ("waiting", _("On the waiting list"), groups[Status.WAITING]),
         ("pending", _("Waiting for approval"), groups[Status.PENDING]),
         ("past", _("Past events"), past[::-1]),
