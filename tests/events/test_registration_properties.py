@@ -1,11 +1,17 @@
 """Whatever people and organizers do, in whatever order, the seat rules hold."""
 
+from datetime import timedelta
+from unittest.mock import patch
+
 import pytest
-from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from events.models import Registration
+from events.models import Event, Registration
+from events.services import registrations as services
 from events.services.registrations import (
     RegistrationError,
     event_change_capacity,
@@ -14,7 +20,7 @@ from events.services.registrations import (
     registration_create,
     registration_reject,
 )
-from tests.factories import EventFactory, UserFactory
+from tests.factories import EventFactory, RegistrationFactory, UserFactory
 
 PEOPLE = 4
 
@@ -123,6 +129,74 @@ def test_seat_rules_hold_for_any_sequence(city, organizer, capacity, requires_ap
                 assert stayed == kept[len(kept) - len(stayed):]
                 promoted = kept[: len(kept) - len(stayed)]
                 assert all(_active(event, next(u for u in users if u.pk == pk)).status == "confirmed" for pk in promoted)
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+past_or_future = st.sampled_from([None, "past", "future"])
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-trip registration is PostgreSQL's")
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    status=st.sampled_from(["published", "published", "draft", "cancelled"]),
+    capacity=st.sampled_from([None, 0, 1, 2]),
+    requires_approval=st.booleans(),
+    opens=past_or_future,
+    closes=past_or_future,
+    starts=st.sampled_from(["past", "future"]),
+    others=st.lists(st.sampled_from(["confirmed", "waiting", "pending", "cancelled", "rejected"]), max_size=4),
+    mine=st.sampled_from([None, "confirmed", "waiting", "pending", "cancelled", "rejected"]),
+)
+def test_the_one_trip_registration_decides_as_the_orm_path_does(
+    city, status, capacity, requires_approval, opens, closes, starts, others, mine
+):
+    """The PostgreSQL fast path repeats the seat rules in SQL; for any event it must agree.
+
+    Same event, same people, same earlier registrations: one registration through each
+    path, each rolled back, must end alike — the same status, rank and position, or the
+    same refusal. And whenever a registration goes through, the fast path did it alone,
+    with one locking statement: it falls back to the ORM only to refuse.
+    """
+    assume(not (opens == "future" and closes == "past"))  # the database refuses such a window
+    now = timezone.now()
+    opening = {None: None, "past": now - timedelta(days=2), "future": now + timedelta(days=1)}
+    when = {None: None, "past": now - timedelta(days=1), "future": now + timedelta(days=2)}
+    try:
+        with transaction.atomic():
+            event = EventFactory(city=city, capacity=capacity, requires_approval=requires_approval)
+            Event.objects.filter(pk=event.pk).update(
+                status=status, registration_opens_at=opening[opens], registration_closes_at=when[closes],
+                starts_at=when[starts],
+            )
+            event.refresh_from_db()
+            ranks = iter(range(1, 10))
+            for other in others:
+                RegistrationFactory(event=event, status=other, waiting_rank=next(ranks) if other == "waiting" else None)
+            person = UserFactory()
+            if mine:
+                RegistrationFactory(event=event, user=person, status=mine, waiting_rank=next(ranks) if mine == "waiting" else None)
+
+            def outcome():
+                try:
+                    with transaction.atomic():
+                        made = registration_create(event=event, user=person, consent_version="2026-11")
+                        result = (made.status, made.waiting_rank, getattr(made, "position_when_registered", None))
+                        raise _Rollback(result)
+                except _Rollback as done:
+                    return done.args[0]
+                except RegistrationError as exc:
+                    return ("refused", exc.code)
+
+            with CaptureQueriesContext(connection) as queries:
+                fast = outcome()
+            with patch.object(services._OneTripRegistration, "build", staticmethod(lambda *args: None)):
+                slow = outcome()
+            assert fast == slow
+            if fast[0] != "refused":
+                assert sum("FOR UPDATE" in q["sql"] for q in queries.captured_queries) == 1
             raise _Rollback
     except _Rollback:
         pass
