@@ -15,19 +15,20 @@ import logging
 from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Q, sql
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, sql
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from events import permissions
 from events.background import in_background, run_in_background
-from events.models import Answer, Event, Question, Registration
+from events.models import Answer, Event, OutgoingEmail, Question, Registration
 
 logger = logging.getLogger(__name__)
 
@@ -458,6 +459,14 @@ SELECT n.*, d.position FROM new n CROSS JOIN d"""
         return True
 
 
+# The email a new registration gets, by the status it starts in: (template, calendar method).
+_FIRST_EMAIL = {
+    Status.CONFIRMED: ("registration_confirmed", "REQUEST"),
+    Status.WAITING: ("registration_waiting", None),
+    Status.PENDING: ("registration_pending", None),
+}
+
+
 def _register_locked(
     *, event_id: int, registration: Registration, tally_statement: tuple[str, tuple], by_organizer: bool
 ) -> Event:
@@ -550,11 +559,7 @@ def registration_create(
         else:
             registration.event = event
         registration.user = user
-        template, method = {
-            Status.CONFIRMED: ("registration_confirmed", "REQUEST"),
-            Status.WAITING: ("registration_waiting", None),
-            Status.PENDING: ("registration_pending", None),
-        }[registration.status]
+        template, method = _FIRST_EMAIL[registration.status]
         context: dict[str, Any] = {"by_organizer": by_organizer}
         if registration.status == Status.WAITING:
             context["position"] = registration.position_when_registered
@@ -732,6 +737,46 @@ def event_change_capacity(*, event: Event, capacity: int | None) -> Event:
 
 
 # --------------------------------------------------------------------------- reads
+
+
+def registration_emails_recover(*, older_than: timedelta, within: timedelta = timedelta(days=2)) -> int:
+    """Send the first email of registrations that never got one; how many were sent.
+
+    That email leaves after the commit: without a broker it is rendered on a background
+    thread of the web process, with one the request hands it to Celery after the
+    response's commit. A process killed outright in between (out of memory, SIGKILL)
+    loses it, with the registration safely stored. This finds such registrations, made
+    between ``within`` and ``older_than`` ago, still unchanged (whatever changed one sent
+    its own email), with no first email stored since they were made, and sends it. Run
+    twice, it sends nothing twice: the first run's emails are there for the second.
+    """
+    now = timezone.now()
+    templates = [template for template, _method in _FIRST_EMAIL.values()]
+    emailed = OutgoingEmail.objects.filter(
+        user_id=OuterRef("user_id"),
+        event_id=OuterRef("event_id"),
+        template__in=templates,
+        # A minute's margin for clocks: the row's time may come from another app server.
+        created_at__gte=OuterRef("created_at") - timedelta(minutes=1),
+    )
+    lost = (
+        Registration.objects.filter(
+            created_at__lt=now - older_than,
+            created_at__gte=now - within,
+            status__in=list(_FIRST_EMAIL),
+            updated_at__lt=F("created_at") + timedelta(seconds=1),
+        )
+        .exclude(Exists(emailed))
+        .select_related("event__city", "user")
+        .order_by("created_at", "pk")
+    )
+    sent = 0
+    for registration in lost:
+        template, method = _FIRST_EMAIL[registration.status]
+        context = {"by_organizer": registration.source != Source.ONLINE}
+        _send_registration_mail(_Mail(registration.pk, template, method, context, instance=registration))
+        sent += 1
+    return sent
 
 
 def waiting_position(*, registration: Registration) -> int | None:

@@ -285,6 +285,42 @@ def test_a_broken_broker_does_not_break_a_committed_registration(capacity_one, p
     assert OutgoingEmail.objects.get().status == OutgoingEmail.Status.SENT
 
 
+@pytest.mark.django_db(transaction=True)
+def test_first_emails_lost_with_a_killed_process_are_sent_by_the_retry_command(city, monkeypatch):
+    from events.services import registrations as services
+
+    event = EventFactory(city=city, title="Intercultural café", capacity=1)
+    emailed = register(event, UserFactory())  # took the seat, and got its email
+    other = EventFactory(city=city, capacity=0)
+    with monkeypatch.context() as dying:
+        dying.setattr(services, "_mail_after_commit", lambda mails: None)  # the process dies here
+        lost_waiting = register(event, UserFactory(preferred_language="es"))
+        lost_then_cancelled = register(event, UserFactory())
+        registration_cancel(registration=lost_then_cancelled, actor=lost_then_cancelled.user)
+        lost_then_promoted = register(other, UserFactory())
+    event_change_capacity(event=other, capacity=1)  # promoted, and told so
+    fresh = register(EventFactory(city=city, capacity=1), UserFactory())
+    OutgoingEmail.objects.exclude(user=emailed.user).delete()
+    mail.outbox.clear()
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Registration.objects.exclude(pk=fresh.pk).update(created_at=an_hour_ago)
+    Registration.objects.filter(pk__in=[emailed.pk, lost_waiting.pk]).update(updated_at=an_hour_ago)
+    OutgoingEmail.objects.update(created_at=an_hour_ago)
+
+    call_command("retry_failed_emails", stuck_minutes=30)
+
+    # Only the waiting registration that never got its email: not the one that did, not
+    # those changed since (what changed them sent its own email), not one made a moment ago.
+    assert [m.to for m in mail.outbox] == [[lost_waiting.user.email]]
+    sent = OutgoingEmail.objects.get(template="registration_waiting")
+    assert sent.language == "es"
+    assert "Intercultural café" in sent.subject
+    assert "Está en la lista de espera, en la posición 1." in sent.body_text
+    assert Registration.objects.get(pk=lost_then_promoted.pk).status == "confirmed"
+    call_command("retry_failed_emails", stuck_minutes=30)
+    assert len(mail.outbox) == 1
+
+
 # --------------------------------------------------------------------------- reminders
 
 
