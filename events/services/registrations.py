@@ -206,6 +206,46 @@ def _promoted_mails(promoted: Iterable[Registration]) -> list[_Mail]:
     return [_Mail(r.pk, "registration_promoted", "REQUEST") for r in promoted]
 
 
+def registration_emails_recover(*, older_than: timedelta, within: timedelta = timedelta(days=2)) -> int:
+    """Send the first email of registrations that never got one; how many were sent.
+
+    That email leaves after the commit: without a broker it is rendered on a background
+    thread of the web process, with one the request hands it to Celery after the
+    response's commit. A process killed outright in between (out of memory, SIGKILL)
+    loses it, with the registration safely stored. This finds such registrations, made
+    between ``within`` and ``older_than`` ago, still unchanged (whatever changed one sent
+    its own email), with no first email stored since they were made, and sends it. Run
+    twice, it sends nothing twice: the first run's emails are there for the second.
+    """
+    now = timezone.now()
+    templates = [template for template, _method in _FIRST_EMAIL.values()]
+    emailed = OutgoingEmail.objects.filter(
+        user_id=OuterRef("user_id"),
+        event_id=OuterRef("event_id"),
+        template__in=templates,
+        # A minute's margin for clocks: the row's time may come from another app server.
+        created_at__gte=OuterRef("created_at") - timedelta(minutes=1),
+    )
+    lost = (
+        Registration.objects.filter(
+            created_at__lt=now - older_than,
+            created_at__gte=now - within,
+            status__in=list(_FIRST_EMAIL),
+            updated_at__lt=F("created_at") + timedelta(seconds=1),
+        )
+        .exclude(Exists(emailed))
+        .select_related("event__city", "user")
+        .order_by("created_at", "pk")
+    )
+    sent = 0
+    for registration in lost:
+        template, method = _FIRST_EMAIL[registration.status]
+        context = {"by_organizer": registration.source != Source.ONLINE}
+        _send_registration_mail(_Mail(registration.pk, template, method, context, instance=registration))
+        sent += 1
+    return sent
+
+
 # --------------------------------------------------------------------------- answers
 
 
@@ -356,7 +396,7 @@ class _OneTripRegistration:
     that wait, not the work, is what makes everyone queue.
 
     It only takes the ordinary case. When the event is not open, the person is
-    registered already or was declined, nothing is inserted and ``run`` answers None:
+    registered already or was declined, nothing is inserted and ``run`` answers False:
     the caller then takes the ORM path, which finds the same facts under the same lock
     and says which one it is.
     """
@@ -556,9 +596,6 @@ def registration_create(
                 Answer.objects.bulk_create(
                     Answer(registration=registration, question=question, value=value) for question, value in cleaned
                 )
-        else:
-            registration.event = event
-        registration.user = user
         template, method = _FIRST_EMAIL[registration.status]
         context: dict[str, Any] = {"by_organizer": by_organizer}
         if registration.status == Status.WAITING:
@@ -737,46 +774,6 @@ def event_change_capacity(*, event: Event, capacity: int | None) -> Event:
 
 
 # --------------------------------------------------------------------------- reads
-
-
-def registration_emails_recover(*, older_than: timedelta, within: timedelta = timedelta(days=2)) -> int:
-    """Send the first email of registrations that never got one; how many were sent.
-
-    That email leaves after the commit: without a broker it is rendered on a background
-    thread of the web process, with one the request hands it to Celery after the
-    response's commit. A process killed outright in between (out of memory, SIGKILL)
-    loses it, with the registration safely stored. This finds such registrations, made
-    between ``within`` and ``older_than`` ago, still unchanged (whatever changed one sent
-    its own email), with no first email stored since they were made, and sends it. Run
-    twice, it sends nothing twice: the first run's emails are there for the second.
-    """
-    now = timezone.now()
-    templates = [template for template, _method in _FIRST_EMAIL.values()]
-    emailed = OutgoingEmail.objects.filter(
-        user_id=OuterRef("user_id"),
-        event_id=OuterRef("event_id"),
-        template__in=templates,
-        # A minute's margin for clocks: the row's time may come from another app server.
-        created_at__gte=OuterRef("created_at") - timedelta(minutes=1),
-    )
-    lost = (
-        Registration.objects.filter(
-            created_at__lt=now - older_than,
-            created_at__gte=now - within,
-            status__in=list(_FIRST_EMAIL),
-            updated_at__lt=F("created_at") + timedelta(seconds=1),
-        )
-        .exclude(Exists(emailed))
-        .select_related("event__city", "user")
-        .order_by("created_at", "pk")
-    )
-    sent = 0
-    for registration in lost:
-        template, method = _FIRST_EMAIL[registration.status]
-        context = {"by_organizer": registration.source != Source.ONLINE}
-        _send_registration_mail(_Mail(registration.pk, template, method, context, instance=registration))
-        sent += 1
-    return sent
 
 
 def waiting_position(*, registration: Registration) -> int | None:
