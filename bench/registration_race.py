@@ -1,7 +1,8 @@
 """Hundreds of people registering for the same event at the same moment, over real HTTP.
 
     .venv/bin/python bench/registration_race.py [--users 500] [--seats 50] [--concurrency 50]
-        [--workers 4] [--threads 8] [--health-requests 3000] [--database-url postgres://.../epi_reg_bench]
+        [--workers 4] [--threads 8] [--health-requests 3000] [--warm-up 200]
+        [--database-url postgres://.../epi_reg_bench]
 
 What it does, all on this machine:
 
@@ -9,17 +10,21 @@ What it does, all on this machine:
    and migrates it;
 2. starts the app under gunicorn (``--workers`` processes of ``--threads`` threads,
    ``gthread``) with production settings: ``DJANGO_DEBUG=0``, a random ``SECRET_KEY``,
-   ``SECURE_SSL_REDIRECT=0``, ``ALLOWED_HOSTS=127.0.0.1``, and no broker, so emails are
-   rendered, stored and "sent" (to a dummy backend) by the web process, on a background
-   thread after the response, as in the embedded mode;
+   ``SECURE_SSL_REDIRECT=0``, ``ALLOWED_HOSTS=127.0.0.1``; in the embedded mode no broker,
+   so emails are rendered, stored and "sent" (to a dummy backend) by the web process on a
+   background thread after the response, in the broker mode through Redis and Celery
+   (``--mode``);
 3. creates a published event with ``--seats`` seats and two registration questions, and
    ``--users`` people, each logged in through a session row written here (the cookie a
    browser would hold) and a CSRF cookie;
-4. measures the trivial ``/healthz`` view (``--health-requests`` GETs) and then fires
+4. warms both paths in every worker (GETs of ``/healthz``, then ``--warm-up``
+   registrations for a second event, whose emails are sent before the clock starts);
+5. measures the trivial ``/healthz`` view (``--health-requests`` GETs) and then fires
    one registration per person — a POST of the real registration form with its
    answers, consent and CSRF token — ``--concurrency`` at a time;
-5. prints confirmed / waiting / errors, registrations per second, the health view's
-   requests per second, and their ratio, then stops gunicorn.
+6. prints confirmed / waiting / errors, registrations per second, the health view's
+   requests per second, their ratio, and the CPU each request cost gunicorn,
+   PostgreSQL and this load generator (read from /proc), then stops gunicorn.
 
 Targets: 0 errors, exactly ``--seats`` confirmed, everyone else waiting with distinct
 ranks, and registrations/s at least 30 % of the trivial view's requests/s.
