@@ -22,7 +22,7 @@ compilemessages: $(STAMP)
 messages: $(STAMP)
 	@# English is the source language: its catalogue is rebuilt each time, every string mapped to itself.
 	rm -f locale/en/LC_MESSAGES/django.po
-	$(DEV) $(PY) manage.py makemessages -l en -l es -l sv --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --ignore=static
+	$(DEV) $(PY) manage.py makemessages -l en -l es -l ro -l de -l sv -l pl -l it -l lv -l ar -l uk --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --ignore=static
 	msgen --no-wrap -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 	sed -i -e '0,/^#, fuzzy$$/{/^#, fuzzy$$/d}' -e 's/^"Language: \\n"$$/"Language: en\\n"/' locale/en/LC_MESSAGES/django.po
 

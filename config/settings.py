@@ -158,10 +158,18 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "en"
+# The eight languages of the EPI cities, then the two most asked for by their newcomers.
 LANGUAGES = [
     ("en", _("English")),
     ("es", _("Spanish")),
+    ("ro", _("Romanian")),
+    ("de", _("German")),
     ("sv", _("Swedish")),
+    ("pl", _("Polish")),
+    ("it", _("Italian")),
+    ("lv", _("Latvian")),
+    ("ar", _("Arabic")),
+    ("uk", _("Ukrainian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # English dates as the cities write them (day first, 24-hour clock): "3 March 2026, 10:00".
