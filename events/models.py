@@ -166,6 +166,7 @@ class Event(models.Model):
     eligibility_percent = models.PositiveSmallIntegerField(
         _("attendance needed for a certificate (%)"), null=True, blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
+        # xgettext:no-python-format
         help_text=_("Empty: 100 % for one-session events, 75 % for events with several sessions."),
     )
     trainers = models.ManyToManyField(
