@@ -196,6 +196,10 @@ STORAGES = {
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds an SMTP connection may wait on the mail server (connect, each reply) before the
+# send fails and is retried later; without it a server that accepts and never answers
+# holds a worker or background thread forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="EPI Events <no-reply@epi-events.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The mailbox calendar invitations name as ORGANIZER; replies to it go nowhere.
