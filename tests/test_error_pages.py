@@ -47,7 +47,6 @@ def test_the_server_error_page_renders_without_a_request():
 def test_a_registration_whose_database_connection_dropped_answers_503_please_try_again(
     participant, event, monkeypatch, error
 ):
-
     def dropped(**kwargs):
         raise error
 
