@@ -134,3 +134,25 @@ _SIGNUP = {
     "password1": "a long enough passphrase 1",
     "password2": "a long enough passphrase 1",
 }
+
+
+@pytest.mark.django_db
+def test_a_login_code_is_masked_in_the_stored_copy_and_delivered_whole(participant):
+    from accounts.adapter import AccountAdapter
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        AccountAdapter().send_mail("account/email/login_code", participant.email, {"user": participant, "code": "QX7-PL2-ZK9"})
+    (sent,) = mail.outbox
+    assert "QX7-PL2-ZK9" in sent.body
+    row = OutgoingEmail.objects.get(to_email=participant.email)
+    assert row.is_secret and not any("QX7-PL2-ZK9" in column for column in _stored_columns(row))
+
+
+@pytest.mark.django_db
+def test_an_account_email_without_a_key_is_stored_as_written(participant):
+    from accounts.adapter import AccountAdapter
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        AccountAdapter().send_mail("account/email/password_changed", participant.email, {"user": participant})
+    row = OutgoingEmail.objects.get(to_email=participant.email)
+    assert not row.is_secret and row.body_text == mail.outbox[0].body
