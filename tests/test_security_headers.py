@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
+from certificates.models import CertificateBatch
 from config.middleware import (
     ADMIN_CONTENT_SECURITY_POLICY,
     CAMERA_PERMISSIONS_POLICY,
@@ -72,6 +73,7 @@ def world(city, other_city, organizer, other_organizer, participant, admin_user)
     draft.trainers.add(trainer)
     registration = RegistrationFactory(event=published, user=participant, status=Registration.Status.CONFIRMED)
     question = Question.objects.create(event=published, label="Diet", kind=Question.Kind.SHORT_TEXT)
+    batch = CertificateBatch.objects.create(event=published, total=3, status=CertificateBatch.Status.RUNNING)
     email = OutgoingEmail.objects.create(
         user=participant, event=published, to_email=participant.email, template="t", language="en",
         subject="s", body_text="b", status=OutgoingEmail.Status.FAILED,
@@ -85,6 +87,7 @@ def world(city, other_city, organizer, other_organizer, participant, admin_user)
         "registration": registration,
         "question": question,
         "email": email,
+        "batch": batch,
         "users": {
             "anonymous": None,
             "participant": participant,
@@ -120,6 +123,7 @@ MORE_PAGES = [
     ("delete question", lambda w: reverse("registration_admin:question_delete", args=[w["published"].pk, w["question"].pk])),
     ("my certificates", lambda w: reverse("certificates:mine")),
     ("event certificates", lambda w: reverse("certificates:event", args=[w["published"].pk])),
+    ("certificate job", lambda w: reverse("certificates:batch_detail", args=[w["batch"].pk])),
     ("verify", lambda w: reverse("certificates:verify_lookup")),
     ("verify a code", lambda w: reverse("certificates:verify", args=["no-such-code"])),
     ("a missing page", lambda w: "/no-such-page/"),
@@ -190,3 +194,12 @@ def test_the_participants_check_in_code_is_on_the_page_and_styled_from_the_style
     assert 'class="registration-qr"' in html
     assert world["registration"].checkin_code[:2] in html
     assert inline_code(html) == []
+
+
+@pytest.mark.django_db
+def test_the_pages_checked_are_real_pages_for_those_who_may_see_them(client, world):
+    client.force_login(world["users"]["staff"])
+    not_shown = {name: client.get(url(world)).status_code for name, url in GET_PAGES + ADMIN_PAGES}
+    not_shown = {name: status for name, status in not_shown.items() if status != 200}
+    # Signed in, login and signup send you on; the rest are meant to be missing or POST-only.
+    assert not_shown == {"login": 302, "signup": 302, "add registration": 405, "verify a code": 404, "a missing page": 404}
