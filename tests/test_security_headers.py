@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from certificates.models import CertificateBatch
 from config.middleware import (
-    ADMIN_CONTENT_SECURITY_POLICY,
     CAMERA_PERMISSIONS_POLICY,
     CONTENT_SECURITY_POLICY,
     PERMISSIONS_POLICY,
@@ -27,20 +26,18 @@ DATA_BLOCK_TYPES = {"application/json", "application/ld+json"}
 
 
 class _InlineFinder(HTMLParser):
-    def __init__(self, *, allow_inline_style: bool = False):
+    def __init__(self):
         super().__init__()
-        self.allow_inline_style = allow_inline_style
         self.found: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "script" and not attrs.get("src") and (attrs.get("type") or "").lower() not in DATA_BLOCK_TYPES:
             self.found.append(f"inline <script> at line {self.getpos()[0]}")
-        if not self.allow_inline_style:
-            if tag == "style":
-                self.found.append(f"<style> at line {self.getpos()[0]}")
-            if "style" in attrs:
-                self.found.append(f'style="{attrs["style"]}" on <{tag}> at line {self.getpos()[0]}')
+        if tag == "style":
+            self.found.append(f"<style> at line {self.getpos()[0]}")
+        if "style" in attrs:
+            self.found.append(f'style="{attrs["style"]}" on <{tag}> at line {self.getpos()[0]}')
         for name, value in attrs.items():
             if name.startswith("on"):
                 self.found.append(f"{name}= handler on <{tag}> at line {self.getpos()[0]}")
@@ -48,8 +45,8 @@ class _InlineFinder(HTMLParser):
                 self.found.append(f"javascript: URL on <{tag}> at line {self.getpos()[0]}")
 
 
-def inline_code(html: str, *, allow_inline_style: bool = False) -> list[str]:
-    finder = _InlineFinder(allow_inline_style=allow_inline_style)
+def inline_code(html: str) -> list[str]:
+    finder = _InlineFinder()
     finder.feed(html)
     finder.close()
     return finder.found
@@ -61,7 +58,6 @@ def test_the_finder_sees_every_kind_of_inline_code():
         '<style>p{}</style><p style="color:red" onclick="x()"><a href="javascript:x()">x</a></p>'
     )
     assert len(inline_code(html)) == 5
-    assert len(inline_code(html, allow_inline_style=True)) == 3
 
 
 @pytest.fixture
@@ -148,8 +144,8 @@ def _get(client, world, role, url):
     return client.get(url(world))
 
 
-def _assert_headers(response, *, csp=CONTENT_SECURITY_POLICY, permissions=PERMISSIONS_POLICY):
-    assert response["Content-Security-Policy"] == csp
+def _assert_headers(response, *, permissions=PERMISSIONS_POLICY):
+    assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert response["Permissions-Policy"] == permissions
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -169,11 +165,11 @@ def test_every_page_sends_the_policies_and_has_no_inline_script_or_style(client,
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("page", "url"), ADMIN_PAGES, ids=[name for name, _url in ADMIN_PAGES])
-def test_admin_pages_allow_inline_style_and_never_inline_script(client, world, role, page, url):
+def test_admin_pages_are_under_the_same_policy_and_have_no_inline_code_either(client, world, role, page, url):
     response = _get(client, world, role, url)
-    _assert_headers(response, csp=ADMIN_CONTENT_SECURITY_POLICY)
+    _assert_headers(response)
     if response.get("Content-Type", "").startswith("text/html"):
-        assert inline_code(response.content.decode(), allow_inline_style=True) == []
+        assert inline_code(response.content.decode()) == []
 
 
 @pytest.mark.django_db

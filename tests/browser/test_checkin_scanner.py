@@ -73,3 +73,21 @@ def test_the_trainer_scans_with_the_camera_and_other_pages_cannot_open_it(camera
     for path in (f"/attendance/sessions/{session.pk}/room/", "/"):
         page.goto(live_server.url + path)
         assert _camera(page) == "NotAllowedError", path
+
+
+def test_the_admin_works_under_its_policy(page, live_server, login, city):
+    # The page fixture fails the test on any refusal Chromium reports.
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    event = EventFactory(city=city, title="Coordination body")
+    login(staff)
+    for path in (
+        "/admin/",
+        "/admin/events/event/",
+        f"/admin/events/event/{event.pk}/change/",
+        "/admin/events/event/add/",
+        "/admin/events/outgoingemail/",
+        "/admin/accounts/user/",
+    ):
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        assert page.locator("#content").is_visible(), path
