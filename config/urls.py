@@ -19,3 +19,6 @@ urlpatterns = [
     # Uploaded city logos are public; everything else under MEDIA_ROOT is served by views that check access.
     re_path(r"^media/(?P<path>cities/logos/.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
+
+# A database connection lost mid-request answers 503 "please try again" (config/errors.py).
+handler500 = "config.errors.server_error"

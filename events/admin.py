@@ -358,7 +358,9 @@ class OutgoingEmailAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ["to_email", "subject", "template"]
     date_hierarchy = "created_at"
     actions = ["retry"]
-    exclude = ["body_html", "calendar_body"]
+    # body_text is the stored copy, with any secret masked; the real bodies of a secret
+    # email (secret_text / secret_html, emptied once sent) are never shown.
+    exclude = ["body_html", "calendar_body", "secret_text", "secret_html"]
 
     @admin.action(description=_("Send the selected failed emails again"))
     def retry(self, request, queryset):

@@ -442,8 +442,14 @@ class OutgoingEmail(models.Model):
     template = models.CharField(_("template"), max_length=100)
     language = models.CharField(max_length=10)
     subject = models.CharField(_("subject"), max_length=300)
+    # For an email carrying a secret (a password-reset or confirmation link, a login code)
+    # body_text / body_html hold the message with the secret masked; the real bodies wait
+    # in secret_text / secret_html until the email is sent, then are emptied.
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
+    is_secret = models.BooleanField(_("carries a secret"), default=False)
+    secret_text = models.TextField(blank=True)
+    secret_html = models.TextField(blank=True)
     # An iCalendar invitation sent as a text/calendar alternative (METHOD REQUEST or CANCEL).
     calendar_method = models.CharField(max_length=10, blank=True)
     calendar_body = models.TextField(blank=True)

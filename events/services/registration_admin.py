@@ -61,12 +61,15 @@ def account_password_set_url(*, user: User) -> str:
 
 
 def _send_account_invitation(*, user: User, event: Event, actor: User | None) -> None:
+    password_set_url = account_password_set_url(user=user)
     email_queue(
         user=user,
         template="account_invitation",
         event=event,
+        # The link sets the account's password: masked in the stored copy, dropped once sent.
+        secrets=[password_set_url],
         context={
-            "password_set_url": account_password_set_url(user=user),
+            "password_set_url": password_set_url,
             "password_reset_url": settings.SITE_URL + reverse("account_reset_password"),
             "invited_by": actor.display_name if actor else "",
             "link_valid_days": max(settings.PASSWORD_RESET_TIMEOUT // 86400, 1),
