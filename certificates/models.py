@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -50,7 +50,7 @@ class CertificateQuerySet(models.QuerySet):
 
 class Certificate(models.Model):
     class Status(models.TextChoices):
-        VALID = "valid", _("Valid")
+        VALID = "valid", pgettext_lazy("certificate status", "Valid")
         SUPERSEDED = "superseded", _("Superseded")
         REVOKED = "revoked", _("Revoked")
 
@@ -95,7 +95,7 @@ class Certificate(models.Model):
     closing_text = models.TextField(_("closing text"), blank=True, editable=False)
     funding_line = models.CharField(_("funding line"), max_length=300, blank=True, editable=False)
 
-    issued_at = models.DateTimeField(_("issued"), default=timezone.now, editable=False)
+    issued_at = models.DateTimeField(pgettext_lazy("date of issue", "issued"), default=timezone.now, editable=False)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
@@ -172,6 +172,11 @@ class Certificate(models.Model):
         return hours.normalize()
 
     @property
+    def hours_is_whole(self) -> bool:
+        """Whole hours take the language's plural forms; fractions ("7.5") one form of their own."""
+        return isinstance(self.hours_display, int)
+
+    @property
     def trainers_display(self) -> str:
         return ", ".join(self.trainer_names)
 
@@ -183,7 +188,7 @@ class CertificateBatch(models.Model):
         PENDING = "pending", _("Waiting to start")
         RUNNING = "running", _("Issuing")
         DONE = "done", _("Finished")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("certificate batch status", "Failed")
 
     ACTIVE_STATUSES = (Status.PENDING, Status.RUNNING)
 
@@ -196,7 +201,7 @@ class CertificateBatch(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     total = models.PositiveIntegerField(_("to issue"), default=0)
     done = models.PositiveIntegerField(_("processed"), default=0)
-    issued = models.PositiveIntegerField(_("issued"), default=0)
+    issued = models.PositiveIntegerField(pgettext_lazy("number of certificates", "issued"), default=0)
     # The work is split by registration id into ``parts`` tasks that workers run side by side.
     parts = models.PositiveSmallIntegerField(default=1, editable=False)
     parts_done = models.PositiveSmallIntegerField(default=0, editable=False)

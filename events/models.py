@@ -281,7 +281,7 @@ class Session(models.Model):
 class Registration(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending approval")
-        CONFIRMED = "confirmed", _("Confirmed")
+        CONFIRMED = "confirmed", pgettext_lazy("registration status", "Confirmed")
         WAITING = "waiting", _("On the waiting list")
         REJECTED = "rejected", _("Rejected")
         CANCELLED = "cancelled", pgettext_lazy("registration status", "Cancelled")
@@ -289,7 +289,7 @@ class Registration(models.Model):
     ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED, Status.WAITING)
 
     class Source(models.TextChoices):
-        ONLINE = "online", _("Online")
+        ONLINE = "online", pgettext_lazy("registration source: through the website", "Online")
         ORGANIZER = "organizer", _("Added by an organizer")
         WALK_IN = "walk_in", _("Walk-in")
 
@@ -430,8 +430,8 @@ class OutgoingEmail(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
+        SENT = "sent", pgettext_lazy("email status", "Sent")
+        FAILED = "failed", pgettext_lazy("email status", "Failed")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="outgoing_emails"
