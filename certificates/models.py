@@ -17,6 +17,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from events.i18n import join_list
+
 
 def new_verification_code() -> str:
     # 96 random bits, URL-safe, short enough to type from paper.
@@ -180,7 +182,7 @@ class Certificate(models.Model):
 
     @property
     def trainers_display(self) -> str:
-        return ", ".join(self.trainer_names)
+        return join_list(self.trainer_names)
 
 
 class CertificateBatch(models.Model):
