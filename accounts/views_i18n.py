@@ -11,7 +11,10 @@ from django.views.i18n import JavaScriptCatalog
 # The catalogue changes only with a deploy; one hour bounds how long an old one can be served.
 CATALOGUE_MAX_AGE = 60 * 60
 
-_catalogue = JavaScriptCatalog.as_view(domain="djangojs")
+# The project's catalogues are in LOCALE_PATHS, which Django always reads. Naming one package
+# (which has no catalogue of its own) stops it harvesting every installed app's djangojs —
+# the admin's calendar widgets — into a catalogue our scripts never use.
+_catalogue = JavaScriptCatalog.as_view(domain="djangojs", packages=["accounts"])
 
 
 @require_GET
