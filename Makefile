@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(PY) bench/registration_race.py
 	$(PY) bench/ical_feed.py
 	$(PY) bench/certificates.py
+	$(PY) bench/i18n_pages.py
 
 clean:
 	rm -rf $(VENV) staticfiles
