@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from accounts.views_i18n import javascript_catalog
 from events.views.health import healthz
 
 urlpatterns = [
@@ -16,6 +17,7 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("events.urls_registration")),
     path("healthz", healthz, name="healthz"),
+    path("jsi18n/<str:lang>.js", javascript_catalog, name="javascript_catalog"),
     # Uploaded city logos are public; everything else under MEDIA_ROOT is served by views that check access.
     re_path(r"^media/(?P<path>cities/logos/.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

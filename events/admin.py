@@ -162,7 +162,11 @@ class EventAdminForm(forms.ModelForm):
             confirmed = self.instance.registrations.filter(status=Registration.Status.CONFIRMED).count()
             if capacity < confirmed:
                 raise forms.ValidationError(
-                    _("The capacity cannot be lower than the %(count)d confirmed registrations."),
+                    ngettext(
+                        "The capacity cannot be lower than the %(count)d confirmed registration.",
+                        "The capacity cannot be lower than the %(count)d confirmed registrations.",
+                        confirmed,
+                    ),
                     params={"count": confirmed},
                 )
         return capacity

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from events.i18n import join_list
 from events.models import Answer, Event, Question, Registration
 from events.services.emails import email_queue
 from events.services.registrations import RegistrationError, registration_create
@@ -337,7 +338,7 @@ def question_update(
             if missing:
                 raise QuestionError(
                     _("These choices have already been picked and cannot be removed: %(values)s.")
-                    % {"values": ", ".join(missing)}
+                    % {"values": join_list(missing)}
                 )
     for name, value in fields.items():
         setattr(question, name, value)

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_safe
 from accounts.models import User
 from events import ical, permissions
 from events.filters import EventFilterForm
+from events.i18n import join_list
 from events.models import City, Event, Registration, Session
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -247,7 +248,7 @@ def _feed_name(form: EventFilterForm, chosen: dict) -> str:
             labels.append(str(dict(form.fields[field].choices).get(chosen[field], chosen[field])))
     if not labels:
         return _("EPI Events: programme")
-    return _("EPI Events: %(filters)s") % {"filters": ", ".join(labels)}
+    return _("EPI Events: %(filters)s") % {"filters": join_list(labels)}
 
 
 # --------------------------------------------------------------------------- "My calendar"

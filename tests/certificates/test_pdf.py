@@ -175,3 +175,61 @@ def test_long_names_titles_and_closing_texts_stay_on_one_page(past_event, make_a
     assert len(pypdf.PdfReader(BytesIO(data)).pages) == 1
     # Lines may break at the hyphen or a space; every character is printed, in order.
     assert "".join(name.split()) in "".join(_text(data).split())
+
+
+# Right to left -------------------------------------------------------------------------------
+
+
+def _pdftotext(data: bytes, tmp_path, *args: str) -> str:
+    """Text as poppler reads it (-layout keeps each line in logical order, whatever its direction)."""
+    import subprocess
+
+    source = tmp_path / "certificate.pdf"
+    source.write_bytes(data)
+    return subprocess.run(["pdftotext", *args, str(source), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def _font_names(data: bytes) -> list[str]:
+    fonts = pypdf.PdfReader(BytesIO(data)).pages[0]["/Resources"]["/Font"]
+    return [str(ref.get_object()["/BaseFont"]) for ref in fonts.values()]
+
+
+@pytest.mark.django_db
+def test_an_arabic_certificate_is_right_to_left_shaped_and_extracts_in_logical_order(make_attendee, tmp_path):
+    import re
+
+    from certificates.models import Certificate
+    from certificates.pdf import certificates_pdfs
+
+    registration = make_attendee(full_name="ليلى حداد", preferred_language="ar")
+    certificate = Certificate(
+        number="EPI-DIE-2026-000001", event=registration.event, language="ar", holder_name="ليلى حداد",
+        event_title="Intercultural café", event_kind="تدريب", city_name="Dietzenbach",
+        first_date=registration.event.starts_at.date(), last_date=registration.event.ends_at.date(), hours=6,
+        sessions_attended=2, sessions_total=2, trainer_names=["Anna Bērziņa"], code="AbC123xyz",
+    )
+    [data] = certificates_pdfs([certificate])
+    assert pypdf.PdfReader(BytesIO(data)).trailer["/Root"]["/Lang"] == "ar"
+
+    # The Arabic glyphs come from a font that has them, embedded; nothing fell back to a box.
+    fonts = _font_names(data)
+    assert any("Arabic" in name for name in fonts), fonts
+    # Shaped letters map back to the name as typed, in reading order (not reversed, not
+    # presentation forms), with the Latin title and the code intact beside them.
+    for text in (_text(data), _pdftotext(data, tmp_path, "-layout")):
+        assert "ليلى حداد" in text
+        assert "Intercultural café" in text
+        assert "AbC123xyz" in text
+        assert "\ufffd" not in text
+
+    # Right to left: the holder's city (start of the issuer line) is drawn on the right half,
+    # the verification code (end side) on the left half.
+    out = _pdftotext(data, tmp_path, "-bbox")
+
+    def x_of(word):
+        match = re.search(r'<word xMin="([\d.]+)"[^>]*>%s</word>' % re.escape(word), out)
+        assert match, word
+        return float(match.group(1))
+
+    assert x_of("Dietzenbach") > A4_LANDSCAPE[0] / 2
+    assert x_of("AbC123xyz") < A4_LANDSCAPE[0] / 2
