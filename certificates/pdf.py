@@ -5,13 +5,15 @@ objects (with what they need already selected) and store or send the bytes.
 
 Layout with WeasyPrint has a large fixed cost per document (style cascade, font
 lookup, subsetting, PDF serialisation), so certificates are laid out many at a time
-as ONE multi-page document and cut into one file per certificate with pypdf.
+as ONE multi-page document, then each page is written as its own file.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
 import mimetypes
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from io import BytesIO
@@ -26,8 +28,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
-from pypdf.generic import NameObject, TextStringObject
+from fontTools.ttLib import TTFont
 from weasyprint import CSS, HTML
+from weasyprint.document import Document, DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
 
 if TYPE_CHECKING:
@@ -215,42 +218,87 @@ def certificate_author(certificate: Certificate) -> str:
     return certificate.signatory_name or certificate.city_name
 
 
+def _file_metadata(document: Document, certificate: Certificate) -> DocumentMetadata:
+    metadata = copy.copy(document.metadata)
+    metadata.title = certificate_title(certificate)
+    metadata.authors = [certificate_author(certificate)]
+    metadata.generator = "EPI Events"
+    metadata.lang = certificate.language
+    return metadata
+
+
 def certificate_pdf(certificate: Certificate) -> bytes:
     """One certificate as its own document: simple, and the slow way for many of them."""
-    return _render(_document_html([certificate]), "certificate.css")
+    return certificates_pdfs([certificate])[0]
 
 
 def certificates_pdfs(certificates: Sequence[Certificate]) -> list[bytes]:
-    """Many certificates laid out as ONE document and cut into one PDF each, in the same order.
+    """Many certificates laid out as ONE document and written as one PDF each, in the same order.
 
     Each page carries its own language (``{% language %}`` in the template), and each
-    resulting file gets its own title, author and language in its metadata. Callers
-    bound the group size: memory follows the size of one document.
+    resulting file gets its own title, author and language in its metadata. The layout
+    (the costly part) is shared; each file is then written from its own page alone, so its
+    fonts are subset to the glyphs of that page only — a file never carries the letters of
+    other holders' names. Callers bound the group size: memory follows the size of one
+    document.
     """
     if not certificates:
         return []
-    if len(certificates) == 1:
-        return [certificate_pdf(certificates[0])]
-    document = _render(_document_html(certificates), "certificate.css")
-    reader = pypdf.PdfReader(BytesIO(document))
-    if len(reader.pages) != len(certificates):
+    document = HTML(string=_document_html(certificates), base_url=str(settings.BASE_DIR)).render(
+        stylesheets=[_stylesheet("certificate.css")],
+        font_config=_font_config(),
+        cache={},
+    )
+    if len(document.pages) != len(certificates):
         raise CertificateLayoutError(
-            "%d certificates laid out on %d pages" % (len(certificates), len(reader.pages))
+            "%d certificates laid out on %d pages" % (len(certificates), len(document.pages))
         )
     files = []
-    for page, certificate in zip(reader.pages, certificates, strict=True):
-        writer = pypdf.PdfWriter()
-        writer.add_page(page)
-        writer.add_metadata(
-            {
-                "/Title": certificate_title(certificate),
-                "/Author": certificate_author(certificate),
-                "/Creator": "EPI Events",
-                "/Producer": reader.metadata.get("/Producer", "") if reader.metadata else "",
-            }
-        )
-        writer.root_object[NameObject("/Lang")] = TextStringObject(certificate.language)
-        out = BytesIO()
-        writer.write(out)
-        files.append(out.getvalue())
+    for page, certificate in zip(document.pages, certificates, strict=True):
+        # copy() starts with no fonts: the ones this page draws are collected (and subset) anew.
+        single = document.copy([page])
+        single.metadata = _file_metadata(document, certificate)
+        files.append(single.write_pdf())
     return files
+
+
+# Missing glyphs -------------------------------------------------------------------------------
+
+_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
+_BFCHAR_PAIR = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>")
+
+
+def missing_characters(data: bytes) -> set[str]:
+    """Characters a rendered PDF prints as empty boxes, because no installed font has them.
+
+    Read from the file itself, so it holds whatever font fell back to what: every
+    embedded font maps its glyph ids to text (ToUnicode); a glyph id at or beyond the
+    number of glyphs in the embedded font file (or .notdef, id 0) has no outline — that is
+    how WeasyPrint, HarfBuzz's subsetter and fontTools all write a character no font covers.
+    """
+    missing: set[str] = set()
+    reader = pypdf.PdfReader(BytesIO(data))
+    for page in reader.pages:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            to_unicode = font.get("/ToUnicode")
+            descendants = font.get("/DescendantFonts")
+            if to_unicode is None or not descendants:
+                continue
+            descriptor = descendants[0].get_object().get("/FontDescriptor", {})
+            stream = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+            glyphs = _glyph_count(stream.get_object().get_data()) if stream is not None else None
+            for block in _BFCHAR.findall(to_unicode.get_object().get_data()):
+                for cid, text in _BFCHAR_PAIR.findall(block):
+                    glyph = int(cid, 16)
+                    if glyph == 0 or (glyphs is not None and glyph >= glyphs):
+                        missing.update(bytes.fromhex(text.decode()).decode("utf-16-be", "replace"))
+    return {ch for ch in missing if not ch.isspace()}
+
+
+def _glyph_count(font_file: bytes) -> int | None:
+    try:
+        return TTFont(BytesIO(font_file), lazy=True)["maxp"].numGlyphs
+    except Exception:  # an unreadable font says nothing about missing glyphs
+        return None

@@ -175,3 +175,66 @@ def test_long_names_titles_and_closing_texts_stay_on_one_page(past_event, make_a
     assert len(pypdf.PdfReader(BytesIO(data)).pages) == 1
     # Lines may break at the hyphen or a space; every character is printed, in order.
     assert "".join(name.split()) in "".join(_text(data).split())
+
+
+def _tounicode_chars(data: bytes) -> set[str]:
+    """Every character the file's embedded fonts map a glyph to (their ToUnicode CMaps)."""
+    import re
+
+    import pikepdf
+
+    chars: set[str] = set()
+    with pikepdf.open(BytesIO(data)) as document:
+        for page in document.pages:
+            for _name, font in page.Resources.Font.items():
+                cmap = font.get("/ToUnicode")
+                if cmap is None:
+                    continue
+                text = cmap.read_bytes().decode("latin-1")
+                for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
+                    for target in re.findall(r"<[0-9A-Fa-f]+>\s*<([0-9A-Fa-f]+)>", block):
+                        chars.update(bytes.fromhex(target).decode("utf-16-be"))
+                for block in re.findall(r"beginbfrange(.*?)endbfrange", text, re.S):
+                    for low, high, target in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+                        chars.update(chr(int(target, 16) + i) for i in range(int(high, 16) - int(low, 16) + 1))
+    return chars
+
+
+def _unsaved_certificates(registrations):
+    from certificates.models import Certificate
+
+    return [
+        Certificate(
+            number=f"EPI-RIG-2026-00010{i}", event=r.event, language=r.user.preferred_language,
+            holder_name=r.user.full_name, event_title=r.event.title, event_kind="Training", city_name="Riga",
+            first_date=r.event.starts_at.date(), last_date=r.event.ends_at.date(), hours=6, sessions_attended=2,
+            sessions_total=2, trainer_names=["Anna Bērziņa"],
+        )
+        for i, r in enumerate(registrations)
+    ]
+
+
+@pytest.mark.django_db
+def test_each_file_of_a_batch_carries_only_its_own_glyphs(make_attendee):
+    from certificates.pdf import certificate_pdf, certificates_pdfs
+
+    greek = make_attendee(full_name="Ελένη Παπαδοπούλου", preferred_language="en")
+    polish = make_attendee(full_name="Żaneta Wójcik-Łęcka", preferred_language="en")
+    certificates = _unsaved_certificates([greek, polish])
+
+    files = certificates_pdfs(certificates)
+    single = certificate_pdf(certificates[0])
+
+    greek_only = set("ΕλένηΠαπαδοπούλου")
+    polish_only = set("ŻóŁę")  # letters nothing else on the page uses
+    greek_file, polish_file = (_tounicode_chars(data) for data in files)
+    assert greek_only <= greek_file
+    assert not polish_only & greek_file
+    assert polish_only <= polish_file
+    assert not greek_only & polish_file
+    # About the size of the same certificate issued alone, not of the whole batch.
+    assert len(files[0]) < 1.25 * len(single)
+    for data, certificate in zip(files, certificates, strict=True):
+        reader = pypdf.PdfReader(BytesIO(data))
+        assert reader.trailer["/Root"]["/Lang"] == certificate.language
+        assert certificate.holder_name in reader.metadata.title
