@@ -26,7 +26,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from fontTools.ttLib import TTFont
 from weasyprint import CSS, HTML
@@ -186,6 +186,8 @@ def _pages(certificates: Sequence[Certificate]) -> list[dict]:
                 "qr": mark_safe(qr_svg(certificate.verification_url)),
                 "lookup_url": lookup_url,
                 "density": _density(certificate),
+                # The day of issue on the issuing city's calendar, not UTC's.
+                "issued_on": timezone.localtime(certificate.issued_at, city.tzinfo).date(),
                 **_city_assets(city, assets),
             }
         )

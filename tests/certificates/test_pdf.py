@@ -238,3 +238,16 @@ def test_each_file_of_a_batch_carries_only_its_own_glyphs(make_attendee):
         reader = pypdf.PdfReader(BytesIO(data))
         assert reader.trailer["/Root"]["/Lang"] == certificate.language
         assert certificate.holder_name in reader.metadata.title
+
+
+@pytest.mark.django_db
+def test_date_of_issue_is_the_issuing_citys_date(make_attendee):
+    from datetime import UTC, datetime
+
+    from certificates.pdf import certificate_pdf
+
+    (certificate,) = _unsaved_certificates([make_attendee(full_name="Anna Ozola", preferred_language="en")])
+    certificate.issued_at = datetime(2026, 12, 2, 23, 30, tzinfo=UTC)  # 01:30 on 3 December in Riga
+    text = _text(certificate_pdf(certificate))
+    assert "Riga, 3 December 2026" in text
+    assert "Riga, 2 December 2026" not in text
