@@ -27,7 +27,9 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, pgettext_lazy
 from fontTools.ttLib import TTFont
 from weasyprint import CSS, HTML
 from weasyprint.document import Document, DocumentMetadata
@@ -129,12 +131,16 @@ class CertificateLayoutError(RuntimeError):
     """The layout did not give exactly one page per certificate."""
 
 
+QR_QUIET_ZONE = 4
+
+
 def qr_svg(url: str) -> str:
     """The URL as an inline SVG QR code, sized by the stylesheet."""
     # A fixed mask skips segno's evaluation of all eight (pure Python, most of its time);
     # any mask gives a valid code, scanners do not care which.
+    # border=4: the quiet zone of four light modules that ISO/IEC 18004 asks for.
     return segno.make(url, error="m", micro=False, mask=4).svg_inline(
-        scale=1, border=0, omitsize=True, dark="#1d2433", svgclass="qr"
+        scale=1, border=QR_QUIET_ZONE, omitsize=True, dark="#1d2433", svgclass="qr"
     )
 
 
@@ -173,15 +179,56 @@ def _density(certificate: Certificate) -> str:
     return "compact" if extra <= 3 else "dense"
 
 
+# One sentence per kind of event, so that languages can make the words agree with the kind
+# (Spanish: "Formación …, organizada por", "Taller …, organizado por").
+_KIND_SENTENCES = {
+    "launch": pgettext_lazy(
+        "certificate, kind of event", "Launch event organised by %(city)s within the European Pact for Integration"
+    ),
+    "training": pgettext_lazy(
+        "certificate, kind of event",
+        "Intercultural-competence training organised by %(city)s within the European Pact for Integration",
+    ),
+    "workshop": pgettext_lazy(
+        "certificate, kind of event",
+        "Workshop / round table organised by %(city)s within the European Pact for Integration",
+    ),
+    "coordination": pgettext_lazy(
+        "certificate, kind of event",
+        "Coordination-body meeting organised by %(city)s within the European Pact for Integration",
+    ),
+    "pilot": pgettext_lazy(
+        "certificate, kind of event", "Pilot action organised by %(city)s within the European Pact for Integration"
+    ),
+}
+
+
+def kind_sentence(certificate: Certificate) -> str:
+    """"Intercultural-competence training organised by Riga within the …", in the current language."""
+    sentence = _KIND_SENTENCES.get(certificate.event.kind if certificate.event_id else "")
+    if sentence is None:  # a kind added later and not yet given its own sentence
+        return gettext("%(kind)s, organised by %(city)s within the European Pact for Integration") % {
+            "kind": certificate.event_kind,
+            "city": certificate.city_name,
+        }
+    return str(sentence) % {"city": certificate.city_name}
+
+
 def _pages(certificates: Sequence[Certificate]) -> list[dict]:
     assets: dict[int, dict[str, str]] = {}
     lookup_url = _lookup_url()
     pages = []
     for certificate in certificates:
         city = certificate.event.city
+        with translation.override(certificate.language):
+            sentence = kind_sentence(certificate)
         pages.append(
             {
                 "certificate": certificate,
+                # Inside one translatable sentence, kept apart for their emphasis.
+                "holder_html": format_html('<span class="holder">{}</span>', certificate.holder_name),
+                "title_html": format_html('<span class="event-title">{}</span>', certificate.event_title),
+                "kind_sentence": sentence,
                 "city": city,
                 "qr": mark_safe(qr_svg(certificate.verification_url)),
                 "lookup_url": lookup_url,

@@ -104,6 +104,13 @@ def _event_facts(event: Event, now: datetime) -> dict:
     }
 
 
+def default_funding_line() -> str:
+    """The funding line of cities that have none of their own, in the current language."""
+    return settings.CERTIFICATE_FUNDING_LINE or _(
+        "European Pact for Integration (EPI), co-funded by the European Union."
+    )
+
+
 def _build(*, registration: Registration, event: Event, facts: dict, number: str, actor: User | None,
            batch: CertificateBatch | None, issued_at: datetime) -> Certificate:
     """An unsaved certificate with everything it prints copied in."""
@@ -112,6 +119,7 @@ def _build(*, registration: Registration, event: Event, facts: dict, number: str
     language = user.preferred_language or settings.LANGUAGE_CODE
     with translation.override(language):
         kind = str(event.get_kind_display())
+        funding_line = city.funding_line or default_funding_line()
     certificate = Certificate(
         number=number,
         registration=registration,
@@ -132,7 +140,7 @@ def _build(*, registration: Registration, event: Event, facts: dict, number: str
         signatory_name=city.signatory_name,
         signatory_title=city.signatory_title,
         closing_text=city.certificate_closing_text,
-        funding_line=city.funding_line or settings.CERTIFICATE_FUNDING_LINE,
+        funding_line=funding_line,
         issued_at=issued_at,
         issued_by=actor,
     )

@@ -251,3 +251,91 @@ def test_date_of_issue_is_the_issuing_citys_date(make_attendee):
     text = _text(certificate_pdf(certificate))
     assert "Riga, 3 December 2026" in text
     assert "Riga, 2 December 2026" not in text
+
+
+# Wording translators can get right --------------------------------------------------------------
+
+
+@pytest.fixture
+def spanish_catalogue(settings, tmp_path):
+    """A Spanish catalogue of our own in front of the project's (the real one is the translators')."""
+    import polib
+
+    def install(entries: dict):
+        po = polib.POFile()
+        po.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Plural-Forms": "nplurals=2; plural=(n != 1);"}
+        for key, msgstr in entries.items():
+            context, msgid = key if isinstance(key, tuple) else (None, key)
+            po.append(polib.POEntry(msgctxt=context, msgid=msgid, msgstr=msgstr))
+        folder = tmp_path / "es" / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        po.save_as_mofile(str(folder / "django.mo"))
+        settings.LOCALE_PATHS = [tmp_path, *settings.LOCALE_PATHS]
+
+    return install
+
+
+@pytest.mark.django_db
+def test_certificate_sentences_are_whole_so_each_language_orders_and_agrees(make_attendee, spanish_catalogue):
+    from certificates.pdf import certificate_pdf
+
+    spanish_catalogue({
+        "This is to certify that %(name)s has attended %(title)s": "Se certifica que %(name)s asistió a %(title)s",
+        ("certificate, kind of event",
+         "Intercultural-competence training organised by %(city)s within the European Pact for Integration"):
+            "Formación en competencias interculturales organizada por %(city)s en el marco del Pacto Europeo "
+            "para la Integración",
+        ("certificate, kind of event",
+         "Workshop / round table organised by %(city)s within the European Pact for Integration"):
+            "Taller / mesa redonda organizado por %(city)s en el marco del Pacto Europeo para la Integración",
+    })
+    registration = make_attendee(full_name="Lucía Martínez", preferred_language="es")
+    (certificate,) = _unsaved_certificates([registration])
+
+    text = " ".join(_text(certificate_pdf(certificate)).split())
+    assert "Se certifica que Lucía Martínez asistió a Intercultural competence for front-desk staff" in text
+    assert "Formación en competencias interculturales organizada por Riga" in text
+
+    registration.event.kind = "workshop"
+    text = " ".join(_text(certificate_pdf(certificate)).split())
+    assert "Taller / mesa redonda organizado por Riga" in text
+
+
+@pytest.mark.django_db
+def test_default_funding_line_is_printed_in_the_holders_language(make_attendee, trainer, spanish_catalogue, settings):
+    from certificates.services.certificates import certificate_issue
+
+    settings.CERTIFICATE_FUNDING_LINE = ""
+    spanish_catalogue({
+        "European Pact for Integration (EPI), co-funded by the European Union.":
+            "Pacto Europeo para la Integración (EPI), cofinanciado por la Unión Europea.",
+    })
+    spanish = certificate_issue(registration=make_attendee(full_name="Lucía Martínez", preferred_language="es"),
+                                actor=trainer)
+    english = certificate_issue(registration=make_attendee(full_name="Ann Lee", preferred_language="en"), actor=trainer)
+    assert spanish.funding_line == "Pacto Europeo para la Integración (EPI), cofinanciado por la Unión Europea."
+    assert english.funding_line == "European Pact for Integration (EPI), co-funded by the European Union."
+    with spanish.pdf.open("rb") as fh:
+        assert "cofinanciado por la Unión Europea" in " ".join(_text(fh.read()).split())
+
+    city = spanish.event.city
+    city.funding_line = "Rīgas valstspilsētas pašvaldība"
+    city.save()
+    own = certificate_issue(registration=make_attendee(full_name="Ilze Kalniņa", preferred_language="es"), actor=trainer)
+    assert own.funding_line == "Rīgas valstspilsētas pašvaldība"  # a city's own line is printed as typed
+
+
+def test_qr_code_keeps_the_standard_quiet_zone_of_four_modules():
+    import re
+
+    import segno
+
+    from certificates.pdf import qr_svg
+
+    url = "https://events.example.eu/certificates/verify/0rp_u-w723M9c3a2/"
+    modules = segno.make(url, error="m", micro=False, mask=4).symbol_size(border=0)[0]
+    svg = qr_svg(url)
+    size = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))
+    assert size == modules + 2 * 4
+    # The first dark module starts four modules in.
+    assert re.search(r'd="M4 4\.5', svg)
