@@ -99,15 +99,19 @@ def signin_sheet_pdf(*, session: Session, registrations: Iterable[Registration])
     """A4 portrait sheet to print and sign at the door, in the current language.
 
     ``registrations`` should come with ``select_related("user")``; only confirmed
-    ones are listed, sorted by name, followed by blank rows for walk-ins.
+    ones are listed, sorted by name as the event's language sorts it, followed by blank
+    rows for walk-ins; the totals and the trainer's signature stay with the last rows.
     """
     from events.models import Registration
 
     event = session.event
     city = event.city
+    from events.collation import name_sort_key
+
+    # Collated in the session's language: Åsa with the A's, Łucja with the L's (see events.collation).
     people = sorted(
         (r for r in registrations if r.status == Registration.Status.CONFIRMED),
-        key=lambda r: (r.user.display_name.casefold(), r.pk),
+        key=lambda r: (name_sort_key(r.user.display_name, event.language), r.pk),
     )
     html = render_to_string(
         "certificates/signin_sheet.html",

@@ -57,6 +57,32 @@ def test_signin_sheet_is_in_the_current_language(city):
     assert pypdf.PdfReader(BytesIO(data)).trailer["/Root"]["/Lang"] == "sv"
 
 
+@pytest.mark.django_db
+def test_signin_sheet_sorts_names_as_the_events_language_does(city):
+    event = EventFactory(city=city, language="en")
+    for name in ["Zoe Smith", "Žaneta Kalniņa", "Łucja Nowak", "Åsa Lind", "Lukas Meyer", "Anna Berg"]:
+        RegistrationFactory(event=event, user=UserFactory(full_name=name))
+    data = signin_sheet_pdf(session=event.sessions.get(), registrations=event.registrations.select_related("user"))
+    text = _text(data)
+    positions = [text.index(name) for name in
+                 ["Anna Berg", "Åsa Lind", "Łucja Nowak", "Lukas Meyer", "Žaneta Kalniņa", "Zoe Smith"]]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("participants", [10, 11])  # sizes where the signature used to spill over alone
+def test_signin_sheet_keeps_the_trainers_signature_with_the_last_rows(city, participants):
+    from certificates.pdf import SIGNIN_BLANK_ROWS
+
+    event = EventFactory(city=city)
+    for _ in range(participants):
+        RegistrationFactory(event=event)
+    data = signin_sheet_pdf(session=event.sessions.get(), registrations=event.registrations.select_related("user"))
+    last_page = pypdf.PdfReader(BytesIO(data)).pages[-1].extract_text().split("\n")
+    assert "Trainer's name and signature" in last_page
+    assert str(participants + SIGNIN_BLANK_ROWS) in last_page  # the last row is on the same page
+
+
 # Certificates ---------------------------------------------------------------------------------
 
 A4_LANDSCAPE = (842, 595)
