@@ -182,3 +182,37 @@ def test_event_cancellation_email_carries_a_cancel_for_confirmed_participants(
     (part,) = _calendar_parts(message)
     body = part.get_payload(decode=True)
     assert part.get_param("method") == "CANCEL" == str(calendar_of(body)["METHOD"])
+
+
+def test_deleting_a_session_sends_a_cancel_for_its_uid_and_an_update_of_the_rest(
+    training, attendee, django_capture_on_commit_callbacks
+):
+    from events.services.events import session_delete
+
+    RegistrationFactory(event=training, user=attendee)
+    waiting = RegistrationFactory(event=training, status=Registration.Status.WAITING, waiting_rank=1)
+    first, second, third = training.sessions.order_by("starts_at")
+    gone_uid = ical.session_uid(second.pk, f"https://{HOST}")
+    with django_capture_on_commit_callbacks(execute=True):
+        session_delete(session=second)
+
+    messages = _sent_to(attendee)
+    methods = {}
+    for message in messages:
+        (part,) = _calendar_parts(message)
+        methods[part.get_param("method")] = part.get_payload(decode=True)
+    assert set(methods) == {"CANCEL", "REQUEST"}
+    (notice,) = [m for m in messages if "will not take place" in m.body]
+    assert notice.subject.endswith("Session cancelled: %s" % training.title)
+
+    (cancelled,) = vevents(methods["CANCEL"])
+    assert str(calendar_of(methods["CANCEL"])["METHOD"]) == "CANCEL"
+    assert str(cancelled["UID"]) == gone_uid
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    assert int(cancelled["SEQUENCE"]) > training.sequence + second.sequence
+
+    remaining = {str(ev["UID"]) for ev in vevents(methods["REQUEST"])}
+    assert remaining == {ical.session_uid(s.pk, f"https://{HOST}") for s in (first, third)}
+    # Whoever is only waiting has nothing in their calendar to take out.
+    assert not any(_calendar_parts(m) and "CANCEL" in str(_calendar_parts(m)[0].get_param("method"))
+                   for m in _sent_to(waiting.user))
