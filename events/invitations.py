@@ -9,11 +9,36 @@ from datetime import datetime
 from email.mime.text import MIMEText
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import SafeMIMEMultipart
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from events import ical
 from events.models import Event, Registration, Session
+
+
+class InvitationEmail(EmailMultiAlternatives):
+    """An email whose calendar part is one of the body's alternatives, as iTIP over email expects.
+
+    Outlook and Gmail offer "accept / add to calendar" for a ``text/calendar`` part that is an
+    alternative of the text (``multipart/alternative``: text/plain, text/html, text/calendar),
+    not for one attached beside it under ``multipart/mixed``. Other attachments (a PDF) still go
+    under ``multipart/mixed`` around that.
+    """
+
+    def __init__(self, *args, calendar: MIMEText, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calendar_part = calendar
+
+    def _create_alternatives(self, msg):
+        msg = super()._create_alternatives(msg)
+        if not (msg.is_multipart() and msg.get_content_subtype() == "alternative"):
+            body = msg
+            msg = SafeMIMEMultipart(_subtype="alternative", encoding=self.encoding or settings.DEFAULT_CHARSET)
+            msg.attach(body)
+        msg.attach(self.calendar_part)
+        return msg
 
 
 def calendar_mime_part(method: str, ics_text: str) -> MIMEText:

@@ -46,17 +46,16 @@ def _notify_all(*, event_id: int, template: str, calendar_method: str, context: 
     queued = 0
     for registration in _active_registrations(event):
         registration.event = event
+        if withdrawn is not None and registration.status != Registration.Status.CONFIRMED:
+            continue  # nothing of theirs to take out of a calendar
         try:
             # Only confirmed participants hold the event in their calendar.
+            only = {"sessions": context["withdrawn"]} if withdrawn is not None else {}
             calendar = (
-                registration_invitation(
-                    registration=registration, method=calendar_method, sessions=context.get("withdrawn")
-                )
+                registration_invitation(registration=registration, method=calendar_method, **only)
                 if registration.status == Registration.Status.CONFIRMED
                 else None
             )
-            if withdrawn is not None and registration.status != Registration.Status.CONFIRMED:
-                continue  # nothing of theirs to take out of a calendar
             email_queue(
                 user=registration.user,
                 template=template,

@@ -216,3 +216,23 @@ def test_deleting_a_session_sends_a_cancel_for_its_uid_and_an_update_of_the_rest
     # Whoever is only waiting has nothing in their calendar to take out.
     assert not any(_calendar_parts(m) and "CANCEL" in str(_calendar_parts(m)[0].get_param("method"))
                    for m in _sent_to(waiting.user))
+
+
+def test_invitation_is_an_alternative_of_the_text_and_replies_reach_the_citys_organizers(
+    training, attendee, organizer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_create(event=training, user=attendee, consent_version="2026-11")
+    (message,) = _sent_to(attendee)
+    mime = message.message()
+
+    alternative = next(part for part in mime.walk() if part.get_content_type() == "multipart/alternative")
+    inside = [part.get_content_type() for part in alternative.get_payload()]
+    assert inside == ["text/plain", "text/html", "text/calendar"]
+    (calendar,) = _calendar_parts(message)
+    assert calendar.get_param("method") == "REQUEST"
+    # Only the one text/calendar, inside the alternative, not also attached beside it.
+    assert sum(part.get_content_type() == "text/calendar" for part in mime.walk()) == 1
+
+    assert organizer.email in mime["Reply-To"]
+    assert attendee.email not in mime["Reply-To"]
