@@ -355,3 +355,16 @@ def test_a_revoked_certificate_is_not_handed_to_its_holder_as_if_valid(client, c
     response = _login(client, trainer).get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+@pytest.mark.django_db
+def test_issue_one_tells_the_trainer_whose_name_cannot_be_printed(client, past_event, trainer):
+    registration = attend_all(RegistrationFactory(event=past_event, user=UserFactory(full_name="Mei \ue000 Lin")))
+    response = _login(client, trainer).post(
+        reverse("certificates:issue_one", args=[past_event.pk, registration.pk]), follow=True
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The certificate for Mei \ue000 Lin was not issued" in page
+    assert "U+E000" in page
+    assert not Certificate.objects.exists()
