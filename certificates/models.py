@@ -211,6 +211,9 @@ class CertificateBatch(models.Model):
     parts = models.PositiveSmallIntegerField(default=1, editable=False, verbose_name=_("parts"))
     parts_done = models.PositiveSmallIntegerField(default=0, editable=False, verbose_name=_("parts done"))
     error = models.TextField(_("error"), blank=True)
+    # Holders left out because no installed font can print their name (a trainer issues them
+    # one by one once that is solved).
+    unprintable_names = models.JSONField(_("names that cannot be printed"), default=list, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Touched after every chunk, so a job whose worker died can be told from a slow one.
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))

@@ -69,6 +69,12 @@ def my_certificates(request):
 @require_GET
 def download(request, pk: int):
     certificate = _certificate_for(request, pk)
+    if certificate.status == Certificate.Status.REVOKED and not permissions.can_download_revoked_certificate(
+        request.user, certificate
+    ):
+        response = render(request, "certificates/revoked_download.html", {"certificate": certificate}, status=410)
+        response["Cache-Control"] = "private, no-store"
+        return response
     try:
         fh = default_storage.open(certificate.pdf.name, "rb")
     except (FileNotFoundError, OSError):

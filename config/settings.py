@@ -216,11 +216,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The mailbox calendar invitations name as ORGANIZER; replies to it go nowhere.
 EVENTS_NOREPLY_EMAIL = env.str("EVENTS_NOREPLY_EMAIL", default="no-reply@epi-events.example")
 
-# Printed on certificates; a city may override it.
-CERTIFICATE_FUNDING_LINE = env.str(
-    "CERTIFICATE_FUNDING_LINE",
-    default="European Pact for Integration (EPI), co-funded by the European Union.",
-)
+# Printed on certificates when the city has no funding line of its own. Empty (the default)
+# prints the standard EPI line, translated into each holder's language; a value set here is
+# printed as typed.
+CERTIFICATE_FUNDING_LINE = env.str("CERTIFICATE_FUNDING_LINE", default="")
 # Public certificate checks allowed per client address and window (seconds) before a 429.
 CERTIFICATE_VERIFY_RATE_LIMIT = env.int("CERTIFICATE_VERIFY_RATE_LIMIT", default=30)
 CERTIFICATE_VERIFY_RATE_WINDOW = env.int("CERTIFICATE_VERIFY_RATE_WINDOW", default=60)

@@ -23,7 +23,10 @@ from django.utils.html import escape
 from django.utils.translation import pgettext
 
 from accounts.models import User
-from events.models import Event, OutgoingEmail
+from events.models import CityMembership, Event, OutgoingEmail
+
+# Organizers named in Reply-To at most (a city has a handful).
+REPLY_TO_LIMIT = 10
 
 
 def _render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
@@ -211,20 +214,39 @@ def _deliver_fresh(message: OutgoingEmail) -> bool:
 _FORGET = {"secret_text": "", "secret_html": ""}
 
 
+def _reply_to(message: OutgoingEmail) -> list[str]:
+    """A participant's reply to an event's email reaches the organizers of its city."""
+    if message.event_id is None:
+        return []
+    return list(
+        User.objects.filter(
+            city_memberships__city__events=message.event_id,
+            city_memberships__role=CityMembership.Role.ORGANIZER,
+            is_active=True,
+        )
+        .order_by("email")
+        .values_list("email", flat=True)
+        .distinct()[:REPLY_TO_LIMIT]
+    )
+
+
 def _build(message: OutgoingEmail) -> EmailMultiAlternatives:
     text, html = (message.secret_text, message.secret_html) if message.is_secret else (message.body_text, message.body_html)
-    mail = EmailMultiAlternatives(
-        subject=message.subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[message.to_email],
-    )
+    fields = {
+        "subject": message.subject,
+        "body": text,
+        "from_email": settings.DEFAULT_FROM_EMAIL,
+        "to": [message.to_email],
+        "reply_to": _reply_to(message),
+    }
+    if message.calendar_body:
+        from events.invitations import InvitationEmail, calendar_mime_part
+
+        mail = InvitationEmail(**fields, calendar=calendar_mime_part(message.calendar_method, message.calendar_body))
+    else:
+        mail = EmailMultiAlternatives(**fields)
     if html:
         mail.attach_alternative(html, "text/html")
-    if message.calendar_body:
-        from events.invitations import calendar_mime_part
-
-        mail.attach(calendar_mime_part(message.calendar_method, message.calendar_body))
     if message.attachment_path:
         from django.core.files.storage import default_storage
 

@@ -302,6 +302,8 @@ def signin_sheet(request: HttpRequest, session_pk: int) -> HttpResponse:
     filename = f"signin-sheet-event{session.event_id}-{local_start:%Y-%m-%d-%H%M}.pdf"
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # Participants' names: never kept by a shared cache or the browser (like certificates).
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
