@@ -14,6 +14,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from events.content import LocalizedText, field_translations, pick_text
+
 # Languages an event can be delivered in, or a city speaks: every language Django
 # knows, with names translated into the reader's language.
 # Django marks these names with gettext_noop; wrapping them lazily lets its own catalogues
@@ -140,6 +142,11 @@ class Event(models.Model):
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     description = models.TextField(_("description"), blank=True, help_text=_("Markdown is allowed."))
     language = models.CharField(_("language of delivery"), max_length=10, choices=LANGUAGE_CHOICES)
+    # {"en": {"title": "...", "summary": "...", "description": "..."}, "uk": {...}}: the texts in other
+    # languages; the columns above hold them in `language`. Written by the event services only.
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
+    # The texts of every language, normalised by events.content.normalise_search (kept by the services).
+    search_text = models.TextField(default="", blank=True, editable=False)
     venue_name = models.CharField(_("venue"), max_length=200, blank=True)
     venue_address = models.CharField(_("venue address"), max_length=300, blank=True)
     latitude = models.DecimalField(
@@ -209,6 +216,26 @@ class Event(models.Model):
     def get_absolute_url(self):
         return reverse("events:event_detail", kwargs={"pk": self.pk})
 
+    TRANSLATABLE_FIELDS = ("title", "summary", "description")
+
+    def localized(self, field: str, language: str | None = None) -> LocalizedText:
+        """``field`` for a reader of ``language`` (default: the active one), and the language it is in."""
+        if field not in self.TRANSLATABLE_FIELDS:
+            raise ValueError(f"{field!r} is not translatable")
+        return pick_text(
+            source_text=getattr(self, field),
+            source_language=self.language,
+            translations=field_translations(self.translations, field),
+            language=language,
+        )
+
+    def missing_languages(self) -> list[str]:
+        """Site languages, other than the event's own, in which its title is not written."""
+        return [
+            code for code, _name in settings.LANGUAGES
+            if code != self.language and not (self.translations or {}).get(code, {}).get("title")
+        ]
+
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
@@ -255,6 +282,8 @@ class Session(models.Model):
     starts_at = models.DateTimeField(_("start"))
     ends_at = models.DateTimeField(_("end"))
     room = models.CharField(_("room"), max_length=200, blank=True)
+    # {"en": {"title": "..."}}: the session's title in other languages than its event's.
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     # iCalendar SEQUENCE; bumped when this session's time or room changes.
     sequence = models.PositiveIntegerField(default=0, editable=False)
     # Shown on the room's screen so participants can check themselves in.
@@ -272,6 +301,21 @@ class Session(models.Model):
 
     def __str__(self):
         return self.title or f"{self.event.title} #{self.pk}"
+
+    TRANSLATABLE_FIELDS = ("title",)
+
+    def localized(self, field: str, language: str | None = None) -> LocalizedText:
+        if field not in self.TRANSLATABLE_FIELDS:
+            raise ValueError(f"{field!r} is not translatable")
+        # The title is in the event's language; without the event at hand (no query per session) the
+        # title still comes right after the reader's own languages, in a language left unnamed ("").
+        event_loaded = Session._meta.get_field("event").is_cached(self)
+        return pick_text(
+            source_text=getattr(self, field),
+            source_language=self.event.language if event_loaded else "",
+            translations=field_translations(self.translations, field),
+            language=language,
+        )
 
     @property
     def duration(self) -> timedelta:
@@ -374,7 +418,18 @@ class Question(models.Model):
         return self.label
 
     def label_for(self, language: str) -> str:
-        return (self.label_translations or {}).get(language) or self.label
+        return self.localized_label(language).text
+
+    def localized_label(self, language: str | None = None) -> LocalizedText:
+        """The label through the same chain as event texts; ``label`` is in the event's language."""
+        event_loaded = Question._meta.get_field("event").is_cached(self)
+        return pick_text(
+            source_text=self.label,
+            # Without the event at hand the label still comes right after the reader's own languages.
+            source_language=self.event.language if event_loaded else "",
+            translations=self.label_translations or {},
+            language=language,
+        )
 
 
 class Answer(models.Model):

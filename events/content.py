@@ -1,0 +1,108 @@
+"""Content organizers write in several languages: picking the text to show, and normalising it for search.
+
+The source text of a field lives in its own column (``Event.title``), in the row's source language
+(``Event.language``). Translations live on the same row in one JSON column,
+``translations = {language code: {field name: text}}`` (``Event`` and ``Session``); a question keeps
+its own ``label_translations = {language code: text}``. Every place that shows such text asks
+``pick_text`` (through ``Event.localized``, ``Session.localized``, ``Question.label_for`` or the
+``localized`` template filter / ``localized_text`` tag), which follows one chain:
+
+    the reader's language → its base language ("pt-br" → "pt") → the source language → English → any.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import translation
+
+
+def base_language(code: str) -> str:
+    return (code or "").split("-")[0].split("_")[0].lower()
+
+
+@dataclass(frozen=True)
+class LocalizedText:
+    """A text and the language it is written in (empty text when the field is empty everywhere)."""
+
+    text: str
+    language: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+
+def pick_text(
+    *, source_text: str, source_language: str, translations: Mapping[str, str], language: str | None = None
+) -> LocalizedText:
+    """The best text for a reader of ``language`` (default: the active language), following the chain above."""
+    language = (language or translation.get_language() or settings.LANGUAGE_CODE).lower()
+    source_language = source_language or ""
+
+    def text_in(code: str) -> str:
+        if code == source_language:
+            return source_text or ""
+        return translations.get(code) or ""
+
+    chain = [language, base_language(language), source_language, "en"]
+    for code in chain:
+        text = text_in(code)
+        if text:
+            return LocalizedText(text, code)
+    # Any: site languages in their order first, then whatever else is stored, so the result is stable.
+    order = [code for code, _name in settings.LANGUAGES]
+    for code in [*order, *sorted(set(translations) - set(order))]:
+        text = text_in(code)
+        if text:
+            return LocalizedText(text, code)
+    return LocalizedText("", source_language)
+
+
+def field_translations(translations: Mapping[str, Mapping[str, str]] | None, field: str) -> dict[str, str]:
+    """``{lang: text}`` of one field from a row's ``{lang: {field: text}}``."""
+    return {
+        code: values[field]
+        for code, values in (translations or {}).items()
+        if isinstance(values, Mapping) and values.get(field)
+    }
+
+
+# Search ------------------------------------------------------------------------------------------
+
+# Letters NFKD does not decompose into a base letter and a mark, written as readers type them.
+_UNDECOMPOSABLE = str.maketrans({
+    "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ø": "o", "Ø": "o", "ħ": "h", "Ħ": "h", "ŧ": "t", "Ŧ": "t",
+    "ı": "i", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ß": "ss", "ẞ": "ss", "þ": "th", "Þ": "th",
+    "ð": "d", "Ð": "d",
+    # Arabic: the spellings a search box often gets instead (alef maksura / ya, ta marbuta / ha), and tatweel.
+    "ى": "ي", "ة": "ه", "ـ": None,
+})
+
+
+def normalise_search(text: str) -> str:
+    """Lower case, no accents or Arabic vowel marks, one space between words: what ``search_text`` holds.
+
+    The same function turns a query into its search form, so SQLite and PostgreSQL compare the same
+    strings with a plain ``LIKE``.
+    """
+    text = (text or "").translate(_UNDECOMPOSABLE)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = text.casefold().translate(_UNDECOMPOSABLE)
+    return " ".join(text.split())
+
+
+def search_text_for(*texts: str) -> str:
+    """Only texts, never language codes, so "sv" does not find every event with a Swedish translation."""
+    parts = [normalise_search(text) for text in texts if text]
+    return "\n".join(part for part in parts if part)
+
+
+def search_terms(query: str) -> list[str]:
+    return normalise_search(query).split()
