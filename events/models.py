@@ -111,6 +111,17 @@ class EventQuerySet(models.QuerySet):
             session_count=Count("sessions", distinct=True),
         )
 
+    def needing_translation(self, city, now=None):
+        """A city's events still to come (drafts included, cancelled ones not), soonest first; undated drafts last."""
+        now = now or timezone.now()
+        return (
+            self.filter(city=city)
+            .exclude(status=Event.Status.CANCELLED)
+            .filter(Q(ends_at__gte=now) | Q(ends_at__isnull=True))
+            .only("pk", "title", "summary", "description", "language", "translations", "status", "starts_at", "city_id")
+            .order_by(F("starts_at").asc(nulls_last=True), "pk")
+        )
+
     def for_city_admin(self, user):
         if user.is_staff:
             return self
@@ -230,10 +241,12 @@ class Event(models.Model):
         )
 
     def missing_languages(self) -> list[str]:
-        """Site languages, other than the event's own, in which its title is not written."""
+        """Site languages, other than the event's own, lacking a translation of a text the event has."""
+        written = [field for field in self.TRANSLATABLE_FIELDS if getattr(self, field)]
+        translations = self.translations or {}
         return [
             code for code, _name in settings.LANGUAGES
-            if code != self.language and not (self.translations or {}).get(code, {}).get("title")
+            if code != self.language and not all(translations.get(code, {}).get(field) for field in written)
         ]
 
     @property
