@@ -128,7 +128,7 @@ def event_duplicate(request, pk):
         return redirect(event)
     weeks = form.cleaned_data["weeks"] or 0
     copy = event_services.event_duplicate(event=event, actor=request.user, shift=timedelta(weeks=weeks))
-    messages.success(request, _("This is a draft copy of “%(title)s”. Check its dates, then publish it.") % {"title": event.title})
+    messages.success(request, _("This is a draft copy of “%(title)s”. Check its dates, then publish it.") % {"title": event.localized("title").text})
     return redirect("events:manage_event_edit", pk=copy.pk)
 
 

@@ -289,3 +289,20 @@ def test_a_chunk_that_loses_a_race_keeps_the_rest_and_deletes_its_extra_file(pas
     loser = next(c for c in prepared if c.registration_id == first.pk)
     assert not default_storage.exists(loser.pdf.name)
     assert default_storage.exists(written[0].pdf.name)
+
+
+@pytest.mark.django_db
+def test_issue_freezes_the_title_in_the_holders_language(make_attendee, trainer, past_event):
+    past_event.translations = {"uk": {"title": "Міжкультурна компетентність"}, "de": {"title": "Interkulturelle Kompetenz"}}
+    past_event.save(update_fields=["translations"])
+    ukrainian = certificate_issue(registration=make_attendee(full_name="Олена", preferred_language="uk"), actor=trainer)
+    polish = certificate_issue(registration=make_attendee(full_name="Ola", preferred_language="pl"), actor=trainer)
+
+    assert ukrainian.event_title == "Міжкультурна компетентність"
+    # No Polish title: the event's own (English here), the same chain as pages.
+    assert polish.event_title == past_event.title
+
+    past_event.translations = {}
+    past_event.save(update_fields=["translations"])
+    ukrainian.refresh_from_db()
+    assert ukrainian.event_title == "Міжкультурна компетентність"

@@ -337,3 +337,19 @@ def test_the_admin_form_refuses_bad_translations_with_a_message(db):
     form = EventAdminForm(data={"translations": '{"xx": {"title": "?"}}', "language": "lv"})
     form.is_valid()
     assert form.errors["translations"] == ["“xx” is not a language of this site."]
+
+
+def test_an_email_names_the_event_in_the_recipients_language(city, django_capture_on_commit_callbacks):
+    from events.forms_registration import CONSENT_VERSION
+    from events.services.registrations import registration_create
+    from tests.factories import UserFactory
+
+    event = make_event(city, translations={"pl": {"title": "Wieczór sąsiedzki"}})
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_create(event=event, user=UserFactory(preferred_language="pl"), consent_version=CONSENT_VERSION)
+    from events.models import OutgoingEmail
+
+    email = OutgoingEmail.objects.get()
+    assert "Wieczór sąsiedzki" in email.subject
+    assert "Wieczór sąsiedzki" in email.body_text
+    assert "Kaimiņu vakars" not in email.body_text
