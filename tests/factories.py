@@ -71,7 +71,7 @@ class EventFactory(factory.django.DjangoModelFactory):
     # What the event services keep in the column, so the list's search finds factory events too.
     search_text = factory.LazyAttribute(
         lambda o: search_text_for(
-            o.title, o.summary, getattr(o, "description", ""),
+            o.city.name, o.venue_name, o.title, o.summary, getattr(o, "description", ""),
             *(text for values in o.translations.values() for text in values.values()),
         )
     )

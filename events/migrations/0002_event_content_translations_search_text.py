@@ -9,8 +9,10 @@ TRANSLATABLE = ("title", "summary", "description")
 
 def fill_search_text(apps, schema_editor):
     Event = apps.get_model("events", "Event")
-    for event in Event.objects.only("pk", "translations", *TRANSLATABLE).iterator():
-        texts = [getattr(event, field) for field in TRANSLATABLE]
+    for event in Event.objects.select_related("city").only(
+        "pk", "translations", "venue_name", "city__name", *TRANSLATABLE
+    ).iterator(chunk_size=500):
+        texts = [event.city.name, event.venue_name, *(getattr(event, field) for field in TRANSLATABLE)]
         for code in sorted(event.translations or {}):
             texts += [(event.translations[code] or {}).get(field, "") for field in TRANSLATABLE]
         Event.objects.filter(pk=event.pk).update(search_text=search_text_for(*texts))

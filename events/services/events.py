@@ -85,7 +85,8 @@ def clean_translations(
 
 
 def _event_search_text(event: Event) -> str:
-    texts = [event.title, event.summary, event.description]
+    # The place's names too, so "linkoping" finds Linköping's programme; then the texts in every language.
+    texts = [event.city.name, event.venue_name, event.title, event.summary, event.description]
     for code in sorted(event.translations or {}):
         values = event.translations[code]
         texts += [values.get(field, "") for field in Event.TRANSLATABLE_FIELDS]

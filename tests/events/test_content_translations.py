@@ -353,3 +353,21 @@ def test_an_email_names_the_event_in_the_recipients_language(city, django_captur
     assert "Wieczór sąsiedzki" in email.subject
     assert "Wieczór sąsiedzki" in email.body_text
     assert "Kaimiņu vakars" not in email.body_text
+
+
+def test_a_city_name_typed_without_accents_finds_its_events(client, city, other_city):
+    from tests.factories import CityFactory
+
+    linkoping = CityFactory(name="Linköping", slug="linkoping", timezone="Europe/Stockholm", default_language="sv")
+    event = make_event(linkoping, language="sv", title="Möte", summary="", description="")
+    make_event(other_city, language="it", title="Riunione", summary="", description="")
+    assert list(client.get(reverse("events:event_list"), {"q": "LINKOPING"}).context["events"]) == [event]
+
+
+def test_postgresql_has_a_trigram_index_on_the_search_column(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigram index exists on PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'event_search_text_trgm'")
+        (definition,) = cursor.fetchone()
+    assert "gin" in definition and "gin_trgm_ops" in definition
