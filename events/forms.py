@@ -236,10 +236,41 @@ class EventForm(forms.ModelForm):
 
 
 class SessionForm(forms.ModelForm):
+    """A session; its title can be given in other languages than the event's (``tr_<lang>_title``)."""
+
     class Meta:
         model = Session
         fields = ["title", "starts_at", "ends_at", "room"]
         formfield_callback = _formfield
+
+    def __init__(self, *args, source_language: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.source_language = source_language
+        stored = self.instance.translations or {}
+        for code, _name in settings.LANGUAGES:
+            info = translation.get_language_info(code)
+            name = f"tr_{code}_title"
+            self.fields[name] = forms.CharField(
+                label=info["name_local"],
+                required=False,
+                max_length=Session._meta.get_field("title").max_length,
+                widget=forms.TextInput(attrs={"lang": code, "dir": "rtl" if info["bidi"] else "ltr"}),
+            )
+            self.initial.setdefault(name, stored.get(code, {}).get("title", ""))
+
+    def title_translation_fields(self) -> list:
+        return [self[f"tr_{code}_title"] for code, _name in settings.LANGUAGES if code != self.source_language]
+
+    def has_title_translations(self) -> bool:
+        return any(field.value() or field.errors for field in self.title_translation_fields())
+
+    def translations(self) -> dict[str, dict[str, str]]:
+        data = getattr(self, "cleaned_data", {})
+        return {
+            code: {"title": data[f"tr_{code}_title"].strip()}
+            for code, _name in settings.LANGUAGES
+            if (data.get(f"tr_{code}_title") or "").strip()
+        }
 
     def clean(self):
         data = super().clean()
@@ -304,6 +335,7 @@ class EventEditor:
             data,
             instance=event if event is not None else Event(city=city),
             prefix=self.SESSIONS_PREFIX,
+            form_kwargs={"source_language": self.form.source_language},
         )
         if event is None and data is None:
             self.formset.extra = 3
@@ -331,7 +363,17 @@ class EventEditor:
             sessions_ok = self.formset.is_valid()
             if form_ok and sessions_ok:
                 self._check_registration_closes()
+                self._check_session_translations()
         return not self.form.errors and not self.formset.total_error_count()
+
+    def _check_session_translations(self) -> None:
+        language = self.form.cleaned_data.get("language")
+        for form in self.formset.kept_forms():
+            if (form.cleaned_data.get(f"tr_{language}_title") or "").strip():
+                form.add_error(
+                    f"tr_{language}_title",
+                    _("This is the language of delivery: write this text in the main fields above."),
+                )
 
     def _check_registration_closes(self) -> None:
         closes = self.form.cleaned_data.get("registration_closes_at")
@@ -382,6 +424,7 @@ class EventEditor:
             if not data:
                 continue
             values = {name: data.get(name) for name in ("starts_at", "ends_at", "title", "room")}
+            values["translations"] = form.translations()
             original = data.get("id")
             if original is None:
                 if not data.get("DELETE"):

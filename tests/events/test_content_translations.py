@@ -371,3 +371,17 @@ def test_postgresql_has_a_trigram_index_on_the_search_column(db):
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'event_search_text_trgm'")
         (definition,) = cursor.fetchone()
     assert "gin" in definition and "gin_trgm_ops" in definition
+
+
+def test_the_event_form_takes_session_titles_in_other_languages(client, organizer, city):
+    client.force_login(organizer)
+    data = _form_data(client, city, title="Kaimiņu vakars", **{"sessions-0-tr_en_title": "First evening"})
+    assert client.post(reverse("events:manage_event_create", args=[city.slug]), data).status_code == 302
+    event = Event.objects.get(title="Kaimiņu vakars")
+    session = event.sessions.get()
+    assert session.translations == {"en": {"title": "First evening"}}
+    english = client.get(event.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    assert "First evening" in english.content.decode()
+    # Editing keeps it, and shows it in an open <details>.
+    page = client.get(reverse("events:manage_event_edit", args=[event.pk])).content.decode()
+    assert 'value="First evening"' in page
