@@ -240,14 +240,22 @@ class Event(models.Model):
             language=language,
         )
 
-    def missing_languages(self) -> list[str]:
-        """Site languages, other than the event's own, lacking a translation of a text the event has."""
+    def translation_gaps(self) -> list[tuple[str, list[str]]]:
+        """``(language, fields still to translate)`` for each site language, other than the event's own,
+        lacking a translation of a text the event has."""
         written = [field for field in self.TRANSLATABLE_FIELDS if getattr(self, field)]
         translations = self.translations or {}
-        return [
-            code for code, _name in settings.LANGUAGES
-            if code != self.language and not all(translations.get(code, {}).get(field) for field in written)
-        ]
+        gaps = []
+        for code, _name in settings.LANGUAGES:
+            if code == self.language:
+                continue
+            missing = [field for field in written if not translations.get(code, {}).get(field)]
+            if missing:
+                gaps.append((code, missing))
+        return gaps
+
+    def missing_languages(self) -> list[str]:
+        return [code for code, _fields in self.translation_gaps()]
 
     @property
     def is_published(self) -> bool:

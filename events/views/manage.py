@@ -57,12 +57,18 @@ def untranslated(request, slug):
         raise PermissionDenied
     names = {code: translation.get_language_info(code)["name_translated"] for code, _name in settings.LANGUAGES}
     rows, per_language = [], dict.fromkeys(names, 0)
+    labels = {field: Event._meta.get_field(field).verbose_name for field in Event.TRANSLATABLE_FIELDS}
     for event in Event.objects.needing_translation(city):
-        missing = event.missing_languages()
-        for code in missing:
+        gaps = event.translation_gaps()
+        written = [field for field in Event.TRANSLATABLE_FIELDS if getattr(event, field)]
+        missing = []
+        for code, fields in gaps:
             per_language[code] += 1
+            # A language with some texts done names the ones still missing.
+            partial = [str(labels[field]) for field in fields] if fields != written else []
+            missing.append((code, names[code], partial))
         if missing:
-            rows.append({"event": event, "missing": [(code, names[code]) for code in missing]})
+            rows.append({"event": event, "missing": missing})
     totals = [(code, names[code], count) for code, count in per_language.items() if count]
     return render(
         request, "events/manage/untranslated.html", {"city": city, "rows": rows, "totals": totals}

@@ -306,11 +306,12 @@ def test_the_untranslated_list_shows_which_events_lack_which_languages(client, o
     partial = make_event(city, title="Daļēji", translations={"en": {"title": "Partly"}})
     client.force_login(organizer)
     response = client.get(reverse("events:manage_untranslated", args=[city.slug]))
-    rows = {row["event"].pk: [code for code, _name in row["missing"]] for row in response.context["rows"]}
+    rows = {row["event"].pk: [code for code, _name, _partial in row["missing"]] for row in response.context["rows"]}
     assert done.pk not in rows
     # English has a title but no summary or description yet: still missing.
     assert rows[partial.pk] == ["en", "es", "ro", "de", "sv", "pl", "it", "ar", "uk"]
     assert "Ukrainian" in response.content.decode()
+    assert "English (summary, description)" in response.content.decode()
 
 
 def test_only_the_citys_organizers_see_its_untranslated_list(client, city, other_city):
