@@ -18,6 +18,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 
 def base_language(code: str) -> str:
@@ -62,6 +65,54 @@ def pick_text(
         if text:
             return LocalizedText(text, code)
     return LocalizedText("", source_language)
+
+
+def _language_info(code: str) -> dict:
+    try:
+        return translation.get_language_info(code)
+    except KeyError:
+        return {"bidi": False, "name_translated": code, "code": code}
+
+
+class ShownText:
+    """A localized text ready for a page: ``attrs`` go on the element holding it, ``note`` after it.
+
+    When the text is not in the page's language, ``attrs`` is `` lang="…"`` (and `` dir="…"`` when
+    the direction differs) and ``note`` says so, so screen readers pronounce it right.
+    """
+
+    def __init__(self, localized: LocalizedText):
+        self.text, self.language = localized.text, localized.language
+        page = translation.get_language() or ""
+        # An unnamed language ("": a session read without its event) is not marked rather than marked wrong.
+        self.foreign = bool(self.text and self.language) and base_language(self.language) != base_language(page)
+        if not self.foreign:
+            self.attrs = self.note = mark_safe("")
+            return
+        info = _language_info(self.language)
+        bidi = bool(info.get("bidi"))
+        if bidi != translation.get_language_bidi():
+            self.attrs = format_html(' lang="{}" dir="{}"', self.language, "rtl" if bidi else "ltr")
+        else:
+            self.attrs = format_html(' lang="{}"', self.language)
+        self.note = format_html(
+            '<small class="content-language-note">{}</small>',
+            _("Not available in your language; shown in %(language)s.") % {"language": info.get("name_translated")},
+        )
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    def html(self, *, note: bool = True):
+        """The text, inside ``<span lang>`` (and followed by the note) when it is in another language."""
+        if not self.foreign:
+            return format_html("{}", self.text)
+        if note:
+            return format_html("<span{}>{}</span> {}", self.attrs, self.text, self.note)
+        return format_html("<span{}>{}</span>", self.attrs, self.text)
 
 
 def field_translations(translations: Mapping[str, Mapping[str, str]] | None, field: str) -> dict[str, str]:

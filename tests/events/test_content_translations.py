@@ -386,3 +386,25 @@ def test_the_event_form_takes_session_titles_in_other_languages(client, organize
     # Editing keeps it, and shows it in an open <details>.
     page = client.get(reverse("events:manage_event_edit", args=[event.pk])).content.decode()
     assert 'value="First evening"' in page
+
+
+def test_registration_questions_follow_the_chain_and_mark_their_language(client, city, participant):
+    event = make_event(city)
+    event.questions.create(
+        label="Vai jums vajag tulku?", kind="single_choice", label_translations={"en": "Do you need an interpreter?"},
+        choices=[
+            {"value": "no", "label": "Nē", "translations": {"en": "No"}},
+            {"value": "ar", "label": "Arābu valodā", "translations": {}},
+        ],
+    )
+    client.force_login(participant)
+    html = client.get(reverse("registrations:register", args=[event.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Do you need an interpreter?" in html and " No</label>" in html
+    # A choice with no English label falls back to the event's language.
+    assert "Arābu valodā" in html
+    participant.preferred_language = "de"
+    participant.save()
+    html = client.get(reverse("registrations:register", args=[event.pk])).content.decode()
+    assert '<span lang="lv">Vai jums vajag tulku?</span>' in html
+    # Inline event titles are marked the same way, the note as an element, not as escaped text.
+    assert '<span lang="lv">Kaimiņu vakars</span> <small class="content-language-note">' in html
