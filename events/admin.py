@@ -137,10 +137,30 @@ class CityMembershipAdmin(PlatformAdminMixin, admin.ModelAdmin):
 # Events -------------------------------------------------------------------------------------------
 
 
+class SessionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Session
+        fields = ["title", "translations", "starts_at", "ends_at", "room"]
+        help_texts = {"translations": _('{"en": {"title": "…"}}: the title in other languages.')}
+
+    def clean_translations(self):
+        try:
+            source_language = self.instance.event.language  # the inline sets the event, saved or not
+        except Event.DoesNotExist:
+            source_language = ""
+        try:
+            return event_services.clean_translations(
+                self.cleaned_data.get("translations"), model=Session, source_language=source_language
+            )
+        except event_services.EventError as error:
+            raise forms.ValidationError(str(error)) from error
+
+
 class SessionInline(PlatformAdminMixin, admin.TabularInline):
     model = Session
+    form = SessionAdminForm
     extra = 0
-    fields = ["title", "starts_at", "ends_at", "room", "checkin_code"]
+    fields = ["title", "translations", "starts_at", "ends_at", "room", "checkin_code"]
     readonly_fields = ["checkin_code"]
     ordering = ["starts_at", "id"]
 
@@ -296,6 +316,7 @@ class EventAdmin(PlatformAdminMixin, admin.ModelAdmin):
                 "ends_at": data["ends_at"],
                 "title": data.get("title", ""),
                 "room": data.get("room", ""),
+                "translations": data.get("translations") or {},
             }
             if session_form.instance.pk:
                 current = Session.objects.select_related("event").get(pk=session_form.instance.pk)

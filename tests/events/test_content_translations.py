@@ -408,3 +408,19 @@ def test_registration_questions_follow_the_chain_and_mark_their_language(client,
     assert '<span lang="lv">Vai jums vajag tulku?</span>' in html
     # Inline event titles are marked the same way, the note as an element, not as escaped text.
     assert '<span lang="lv">Kaimiņu vakars</span> <small class="content-language-note">' in html
+
+
+def test_the_admin_session_form_validates_title_translations(city):
+    from events.admin import SessionAdminForm
+
+    event = make_event(city)
+    session = event.sessions.get()
+    form = SessionAdminForm(
+        instance=session,
+        data={
+            "title": "1. nodarbība", "translations": '{"lv": {"title": "x"}}',
+            "starts_at": session.starts_at, "ends_at": session.ends_at, "room": "",
+        },
+    )
+    assert not form.is_valid()
+    assert "Latvian is the language of delivery" in form.errors["translations"][0]
