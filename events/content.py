@@ -12,6 +12,7 @@ its own ``label_translations = {language code: text}``. Every place that shows s
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -74,6 +75,23 @@ def _language_info(code: str) -> dict:
         return {"bidi": False, "name_translated": code, "code": code}
 
 
+@functools.lru_cache(maxsize=512)
+def _marks(language: str, page: str) -> tuple[str, str]:
+    """The ``lang``/``dir`` attributes and the note for ``language`` text on a ``page`` page (cached:
+    a list shows the same few pairs many times)."""
+    info = _language_info(language)
+    bidi = bool(info.get("bidi"))
+    if bidi != translation.get_language_bidi():
+        attrs = format_html(' lang="{}" dir="{}"', language, "rtl" if bidi else "ltr")
+    else:
+        attrs = format_html(' lang="{}"', language)
+    note = format_html(
+        '<small class="content-language-note">{}</small>',
+        _("Not available in your language; shown in %(language)s.") % {"language": info.get("name_translated")},
+    )
+    return attrs, note
+
+
 class ShownText:
     """A localized text ready for a page: ``attrs`` go on the element holding it, ``note`` after it.
 
@@ -89,16 +107,7 @@ class ShownText:
         if not self.foreign:
             self.attrs = self.note = mark_safe("")
             return
-        info = _language_info(self.language)
-        bidi = bool(info.get("bidi"))
-        if bidi != translation.get_language_bidi():
-            self.attrs = format_html(' lang="{}" dir="{}"', self.language, "rtl" if bidi else "ltr")
-        else:
-            self.attrs = format_html(' lang="{}"', self.language)
-        self.note = format_html(
-            '<small class="content-language-note">{}</small>',
-            _("Not available in your language; shown in %(language)s.") % {"language": info.get("name_translated")},
-        )
+        self.attrs, self.note = _marks(self.language, page)
 
     def __str__(self) -> str:
         return self.text
