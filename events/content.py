@@ -87,7 +87,7 @@ def _marks(language: str, page: str) -> tuple[str, str]:
         attrs = format_html(' lang="{}"', language)
     note = format_html(
         '<small class="content-language-note">{}</small>',
-        _("Not available in your language; shown in %(language)s.") % {"language": info.get("name_translated")},
+        _("Not available in your language. Shown in: %(language)s.") % {"language": info.get("name_translated")},
     )
     return attrs, note
 

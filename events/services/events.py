@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from events.content import search_text_for
@@ -69,7 +70,11 @@ def clean_translations(
             limit = _max_length(model, field)
             if len(text) > limit:
                 raise EventError(
-                    _("The %(language)s %(field)s is longer than %(max)d characters.")
+                    ngettext(
+                        "The translation of “%(field)s” into %(language)s is longer than %(max)d character.",
+                        "The translation of “%(field)s” into %(language)s is longer than %(max)d characters.",
+                        limit,
+                    )
                     % {"language": available[code], "field": model._meta.get_field(field).verbose_name, "max": limit}
                 )
             if text:

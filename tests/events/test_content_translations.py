@@ -94,7 +94,7 @@ def test_a_page_marks_text_in_another_language(client, city):
     assert "<h1>Neighbours&#x27; evening</h1>" in html or "<h1>Neighbours&#39; evening</h1>" in html
     # The summary has no English text: shown in Latvian, marked, with a note.
     assert '<p class="lead" lang="lv">Vakariņas kopā.</p>' in html
-    assert "Not available in your language; shown in Latvian." in html
+    assert "Not available in your language. Shown in: Latvian." in html
 
 
 def test_text_in_the_pages_language_is_not_marked(client, city):
@@ -224,7 +224,7 @@ def test_the_search_column_follows_updates(city):
     [
         ({"xx": {"title": "?"}}, "“xx” is not a language of this site."),
         ({"en": {"venue_name": "Hall"}}, "“venue_name” cannot be translated."),
-        ({"en": {"title": "x" * 201}}, "The English title is longer than 200 characters."),
+        ({"en": {"title": "x" * 201}}, "The translation of “title” into English is longer than 200 characters."),
         ({"lv": {"title": "Vēlreiz"}}, "Latvian is the language of delivery"),
         ({"en": "Neighbours"}, "Translations must be given per language."),
         ({"en": {"title": 3}}, "Translations must be given per language."),
