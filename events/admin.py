@@ -16,12 +16,13 @@ from contextlib import nullcontext
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from events import permissions
+from events.content import search_terms
 from events.models import (
     Answer,
     Attendance,
@@ -136,10 +137,30 @@ class CityMembershipAdmin(PlatformAdminMixin, admin.ModelAdmin):
 # Events -------------------------------------------------------------------------------------------
 
 
+class SessionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Session
+        fields = ["title", "translations", "starts_at", "ends_at", "room"]
+        help_texts = {"translations": _('{"en": {"title": "…"}}: the title in other languages.')}
+
+    def clean_translations(self):
+        try:
+            source_language = self.instance.event.language  # the inline sets the event, saved or not
+        except Event.DoesNotExist:
+            source_language = ""
+        try:
+            return event_services.clean_translations(
+                self.cleaned_data.get("translations"), model=Session, source_language=source_language
+            )
+        except event_services.EventError as error:
+            raise forms.ValidationError(str(error)) from error
+
+
 class SessionInline(PlatformAdminMixin, admin.TabularInline):
     model = Session
+    form = SessionAdminForm
     extra = 0
-    fields = ["title", "starts_at", "ends_at", "room", "checkin_code"]
+    fields = ["title", "translations", "starts_at", "ends_at", "room", "checkin_code"]
     readonly_fields = ["checkin_code"]
     ordering = ["starts_at", "id"]
 
@@ -153,8 +174,22 @@ def _formfield(db_field, **kwargs):
 class EventAdminForm(forms.ModelForm):
     class Meta:
         model = Event
-        fields = ["city", "trainers", *event_services.EVENT_FIELDS]
+        fields = ["city", "trainers", *event_services.EVENT_FIELDS, "translations"]
         formfield_callback = _formfield
+        help_texts = {
+            "translations": _('{"en": {"title": "…", "summary": "…", "description": "…"}, "uk": {…}}: '
+                              "the texts in other languages than the language of delivery."),
+        }
+
+    def clean_translations(self):
+        try:
+            return event_services.clean_translations(
+                self.cleaned_data.get("translations"),
+                model=Event,
+                source_language=self.cleaned_data.get("language") or self.instance.language,
+            )
+        except event_services.EventError as error:
+            raise forms.ValidationError(str(error)) from error
 
     def clean_capacity(self):
         capacity = self.cleaned_data.get("capacity")
@@ -175,7 +210,7 @@ class EventAdminForm(forms.ModelForm):
 @admin.register(Event)
 class EventAdmin(PlatformAdminMixin, admin.ModelAdmin):
     form = EventAdminForm
-    list_display = ["title", "city", "kind", "area", "status", "starts", "capacity", "confirmed"]
+    list_display = ["localized_title", "city", "kind", "area", "status", "starts", "capacity", "confirmed"]
     list_filter = ["city", "kind", "area", "status", "language"]
     search_fields = ["title", "summary", "venue_name", "city__name"]
     date_hierarchy = "starts_at"
@@ -184,7 +219,7 @@ class EventAdmin(PlatformAdminMixin, admin.ModelAdmin):
     actions = ["publish_events", "cancel_events"]
     readonly_fields = ["status", "starts_at", "ends_at", "sequence", "cancelled_at", "created_by", "created_at", "updated_at"]
     fieldsets = (
-        (None, {"fields": ("city", "kind", "area", "title", "summary", "description", "language", "trainers")}),
+        (None, {"fields": ("city", "kind", "area", "language", "title", "summary", "description", "translations", "trainers")}),
         (_("Place"), {"fields": ("venue_name", "venue_address", "latitude", "longitude", "online_url", "online_note")}),
         (
             _("Registration"),
@@ -213,6 +248,19 @@ class EventAdmin(PlatformAdminMixin, admin.ModelAdmin):
         # The services have no "move to another city": an event belongs to the city that created it.
         return [*self.readonly_fields, "city"] if obj is not None else self.readonly_fields
 
+    @admin.display(description=_("title"), ordering="title")
+    def localized_title(self, event):
+        # In the admin's language when the organizers wrote it, like everywhere else.
+        return event.localized("title").text
+
+    def get_search_results(self, request, queryset, search_term):
+        # Titles in every language, ignoring case and accents, as on the public list.
+        for term in search_terms(search_term):
+            queryset = queryset.filter(
+                Q(search_text__contains=term) | Q(venue_name__icontains=term) | Q(city__name__icontains=term)
+            )
+        return queryset, False
+
     @admin.display(description=_("starts"), ordering="starts_at")
     def starts(self, event):
         return local_datetime(event.starts_at, event.city)
@@ -239,11 +287,16 @@ class EventAdmin(PlatformAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in event_services.EVENT_FIELDS if name in form.cleaned_data}
+        translations = form.cleaned_data.get("translations") or {}
         if change:
             changed = {name: value for name, value in fields.items() if name in form.changed_data}
-            saved = event_services.event_update(event=Event.objects.get(pk=obj.pk), **changed)
+            saved = event_services.event_update(
+                event=Event.objects.get(pk=obj.pk), translations=translations, **changed
+            )
         else:
-            saved = event_services.event_create(city=form.cleaned_data["city"], created_by=request.user, **fields)
+            saved = event_services.event_create(
+                city=form.cleaned_data["city"], created_by=request.user, translations=translations, **fields
+            )
         # The admin goes on with this object (inlines, m2m, redirect): give it the saved row.
         obj.pk = saved.pk
         obj._state.adding = False
@@ -267,6 +320,7 @@ class EventAdmin(PlatformAdminMixin, admin.ModelAdmin):
                 "ends_at": data["ends_at"],
                 "title": data.get("title", ""),
                 "room": data.get("room", ""),
+                "translations": data.get("translations") or {},
             }
             if session_form.instance.pk:
                 current = Session.objects.select_related("event").get(pk=session_form.instance.pk)

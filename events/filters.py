@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from events.content import search_terms
 from events.models import LANGUAGE_CHOICES, City, Event
 
 # Far enough for any programme, near enough that a shift to UTC never leaves the calendar (year 1 or 9999).
@@ -23,6 +24,14 @@ def validate_programme_date(value: date) -> None:
 
 
 class EventFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        strip=True,
+        help_text=_("Words from the title, summary or description, in any language."),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
     city = forms.ModelChoiceField(
         label=_("City"), queryset=City.objects.all(), to_field_name="slug", required=False, empty_label=_("All cities")
     )
@@ -56,6 +65,9 @@ class EventFilterForm(forms.Form):
             # An unbound form has no cleaned_data: it filters nothing but the past.
             cleaned = getattr(self, "cleaned_data", {})
             data = {name: value for name, value in cleaned.items() if name not in self.errors}
+        # Every word somewhere in the event's texts, in any of their languages, ignoring case and accents.
+        for term in search_terms(data.get("q") or ""):
+            queryset = queryset.filter(search_text__contains=term)
         if data.get("city"):
             queryset = queryset.filter(city=data["city"])
         for name in ("kind", "area", "language"):

@@ -12,12 +12,13 @@ import re
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.forms.models import model_to_dict
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -150,8 +151,67 @@ class EventForm(forms.ModelForm):
         else:
             initial = {"language": city.default_language}
         super().__init__(data, instance=Event(city=city), initial=initial, **kwargs)
+        self.source_language = initial.get("language") or city.default_language
+        self._add_translation_fields(event)
         self.fields["registration_opens_at"].help_text = _("Optional. Empty: registration is open once published.")
         self.fields["registration_closes_at"].help_text = _("Optional. Empty: registration closes when the event starts.")
+
+    @staticmethod
+    def translation_field_name(code: str, field: str) -> str:
+        return f"tr_{code}_{field}"
+
+    def _add_translation_fields(self, event: Event | None) -> None:
+        """Title, summary and description in every site language; the service validates them again."""
+        stored = (event.translations if event is not None else None) or {}
+        for code, _name in settings.LANGUAGES:
+            info = translation.get_language_info(code)
+            attrs = {"lang": code, "dir": "rtl" if info["bidi"] else "ltr"}
+            for field in Event.TRANSLATABLE_FIELDS:
+                model_field = Event._meta.get_field(field)
+                max_length = model_field.max_length or event_services.DESCRIPTION_MAX_LENGTH
+                if field == "description":
+                    widget = forms.Textarea(attrs={**attrs, "rows": 5})
+                else:
+                    widget = forms.TextInput(attrs=attrs)
+                name = self.translation_field_name(code, field)
+                self.fields[name] = forms.CharField(
+                    label=model_field.verbose_name.capitalize(), required=False, max_length=max_length, widget=widget
+                )
+                self.initial[name] = stored.get(code, {}).get(field, "")
+
+    def translation_groups(self) -> list[dict]:
+        """One group per language other than the event's own, for a <details> each (open when filled)."""
+        groups = []
+        for code, _name in settings.LANGUAGES:
+            if code == self.source_language:
+                continue
+            fields = [self[self.translation_field_name(code, field)] for field in Event.TRANSLATABLE_FIELDS]
+            filled = any(field.value() for field in fields) or any(field.errors for field in fields)
+            groups.append({
+                "code": code,
+                "name": translation.get_language_info(code)["name_translated"],
+                "name_local": translation.get_language_info(code)["name_local"],
+                "fields": fields,
+                "open": filled,
+            })
+        return groups
+
+    def _clean_translations(self, data: dict) -> dict[str, dict[str, str]]:
+        translations: dict[str, dict[str, str]] = {}
+        for code, _name in settings.LANGUAGES:
+            texts = {}
+            for field in Event.TRANSLATABLE_FIELDS:
+                value = (data.pop(self.translation_field_name(code, field), "") or "").strip()
+                if value:
+                    texts[field] = value
+            if texts and code == data.get("language"):
+                self.add_error(
+                    self.translation_field_name(code, next(iter(texts))),
+                    _("This is the language of delivery: write this text in the main fields above."),
+                )
+            elif texts:
+                translations[code] = texts
+        return translations
 
     def _clean_coordinate(self, name: str) -> Decimal | None:
         # A phone's map app gives 7+ decimals; a millionth of a degree (about 10 cm) is all we store.
@@ -172,14 +232,46 @@ class EventForm(forms.ModelForm):
         has_lat, has_lon = data.get("latitude") is not None, data.get("longitude") is not None
         if has_lat != has_lon and not ({"latitude", "longitude"} & set(self.errors)):
             self.add_error("latitude" if not has_lat else "longitude", _("Give both latitude and longitude, or neither."))
+        data["translations"] = self._clean_translations(data)
         return data
 
 
 class SessionForm(forms.ModelForm):
+    """A session; its title can be given in other languages than the event's (``tr_<lang>_title``)."""
+
     class Meta:
         model = Session
         fields = ["title", "starts_at", "ends_at", "room"]
         formfield_callback = _formfield
+
+    def __init__(self, *args, source_language: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.source_language = source_language
+        stored = self.instance.translations or {}
+        for code, _name in settings.LANGUAGES:
+            info = translation.get_language_info(code)
+            name = f"tr_{code}_title"
+            self.fields[name] = forms.CharField(
+                label=info["name_local"],
+                required=False,
+                max_length=Session._meta.get_field("title").max_length,
+                widget=forms.TextInput(attrs={"lang": code, "dir": "rtl" if info["bidi"] else "ltr"}),
+            )
+            self.initial.setdefault(name, stored.get(code, {}).get("title", ""))
+
+    def title_translation_fields(self) -> list:
+        return [self[f"tr_{code}_title"] for code, _name in settings.LANGUAGES if code != self.source_language]
+
+    def has_title_translations(self) -> bool:
+        return any(field.value() or field.errors for field in self.title_translation_fields())
+
+    def translations(self) -> dict[str, dict[str, str]]:
+        data = getattr(self, "cleaned_data", {})
+        return {
+            code: {"title": data[f"tr_{code}_title"].strip()}
+            for code, _name in settings.LANGUAGES
+            if (data.get(f"tr_{code}_title") or "").strip()
+        }
 
     def clean(self):
         data = super().clean()
@@ -244,6 +336,7 @@ class EventEditor:
             data,
             instance=event if event is not None else Event(city=city),
             prefix=self.SESSIONS_PREFIX,
+            form_kwargs={"source_language": self.form.source_language},
         )
         if event is None and data is None:
             self.formset.extra = 3
@@ -271,7 +364,17 @@ class EventEditor:
             sessions_ok = self.formset.is_valid()
             if form_ok and sessions_ok:
                 self._check_registration_closes()
+                self._check_session_translations()
         return not self.form.errors and not self.formset.total_error_count()
+
+    def _check_session_translations(self) -> None:
+        language = self.form.cleaned_data.get("language")
+        for form in self.formset.kept_forms():
+            if (form.cleaned_data.get(f"tr_{language}_title") or "").strip():
+                form.add_error(
+                    f"tr_{language}_title",
+                    _("This is the language of delivery: write this text in the main fields above."),
+                )
 
     def _check_registration_closes(self) -> None:
         closes = self.form.cleaned_data.get("registration_closes_at")
@@ -322,6 +425,7 @@ class EventEditor:
             if not data:
                 continue
             values = {name: data.get(name) for name in ("starts_at", "ends_at", "title", "room")}
+            values["translations"] = form.translations()
             original = data.get("id")
             if original is None:
                 if not data.get("DELETE"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from events.content import ShownText, pick_text
 from events.models import Question
 
 # Bump whenever CONSENT_NOTICE changes in substance: each registration stores the
@@ -22,21 +23,36 @@ QUESTION_FIELD_PREFIX = "q_"
 YES, NO = "yes", "no"
 
 
-def _choice_label(choice: dict, language: str) -> str:
-    return (choice.get("translations") or {}).get(language) or choice.get("label") or str(choice.get("value"))
+def _choice_label(choice: dict, language: str, source_language: str = "") -> str:
+    """A choice's label through the same chain as every other organizer text (events.content)."""
+    translations = choice.get("translations") or {}
+    label = choice.get("label") or str(choice.get("value"))
+    return pick_text(
+        source_text=label, source_language=source_language, translations=translations, language=language
+    ).text
 
 
 def _question_field(question: Question, language: str) -> forms.Field:
+    label = question.localized_label(language)
     common = {
-        "label": question.label_for(language),
+        "label": label.text,
         "required": question.required,
         "help_text": question.help_text,
     }
+    event_loaded = Question._meta.get_field("event").is_cached(question)
+    source_language = question.event.language if event_loaded else ""
     choices = [
-        (str(choice.get("value")), _choice_label(choice, language))
+        (str(choice.get("value")), _choice_label(choice, language, source_language))
         for choice in question.choices or []
         if isinstance(choice, dict)
     ]
+    field = _question_field_of_kind(question, choices, common)
+    # `lang` (and `dir`) for a label shown in another language than the page's.
+    field.label_attrs = ShownText(label).attrs
+    return field
+
+
+def _question_field_of_kind(question: Question, choices: list, common: dict) -> forms.Field:
     kind = question.kind
     if kind == Question.Kind.SHORT_TEXT:
         return forms.CharField(max_length=300, **common)

@@ -263,9 +263,11 @@ def _local(value: datetime, tz: ZoneInfo) -> datetime:
 
 def session_title(session) -> str:
     """What a calendar calls a session: the event's title, and the session's own if it has one."""
+    # In the active language, through the same fallback as pages (events.content).
+    event_title = session.event.localized("title").text
     if session.title:
-        return _("%(event)s: %(session)s") % {"event": session.event.title, "session": session.title}
-    return session.event.title
+        return _("%(event)s: %(session)s") % {"event": event_title, "session": session.localized("title").text}
+    return event_title
 
 
 def location_text(event, room: str = "") -> str:
@@ -283,7 +285,7 @@ def location_text(event, room: str = "") -> str:
 
 def _description(event, url: str) -> str:
     # The online meeting link is never written here: organizers may send it to participants only.
-    paragraphs = [event.summary, event.description.strip(), event.online_note, url]
+    paragraphs = [event.localized("summary").text, event.localized("description").text.strip(), event.online_note, url]
     return "\n\n".join(p for p in paragraphs if p)
 
 

@@ -14,6 +14,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from events.content import LocalizedText, field_translations, pick_text
+
 # Languages an event can be delivered in, or a city speaks: every language Django
 # knows, with names translated into the reader's language.
 # Django marks these names with gettext_noop; wrapping them lazily lets its own catalogues
@@ -110,6 +112,17 @@ class EventQuerySet(models.QuerySet):
             session_count=Count("sessions", distinct=True),
         )
 
+    def needing_translation(self, city, now=None):
+        """A city's events still to come (drafts included, cancelled ones not), soonest first; undated drafts last."""
+        now = now or timezone.now()
+        return (
+            self.filter(city=city)
+            .exclude(status=Event.Status.CANCELLED)
+            .filter(Q(ends_at__gte=now) | Q(ends_at__isnull=True))
+            .only("pk", "title", "summary", "description", "language", "translations", "status", "starts_at", "city_id")
+            .order_by(F("starts_at").asc(nulls_last=True), "pk")
+        )
+
     def for_city_admin(self, user):
         if user.is_staff:
             return self
@@ -141,6 +154,11 @@ class Event(models.Model):
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     description = models.TextField(_("description"), blank=True, help_text=_("Markdown is allowed."))
     language = models.CharField(_("language of delivery"), max_length=10, choices=LANGUAGE_CHOICES)
+    # {"en": {"title": "...", "summary": "...", "description": "..."}, "uk": {...}}: the texts in other
+    # languages; the columns above hold them in `language`. Written by the event services only.
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
+    # The texts of every language, normalised by events.content.normalise_search (kept by the services).
+    search_text = models.TextField(default="", blank=True, editable=False)
     venue_name = models.CharField(_("venue"), max_length=200, blank=True)
     venue_address = models.CharField(_("venue address"), max_length=300, blank=True)
     latitude = models.DecimalField(
@@ -212,6 +230,36 @@ class Event(models.Model):
     def get_absolute_url(self):
         return reverse("events:event_detail", kwargs={"pk": self.pk})
 
+    TRANSLATABLE_FIELDS = ("title", "summary", "description")
+
+    def localized(self, field: str, language: str | None = None) -> LocalizedText:
+        """``field`` for a reader of ``language`` (default: the active one), and the language it is in."""
+        if field not in self.TRANSLATABLE_FIELDS:
+            raise ValueError(f"{field!r} is not translatable")
+        return pick_text(
+            source_text=getattr(self, field),
+            source_language=self.language,
+            translations=field_translations(self.translations, field),
+            language=language,
+        )
+
+    def translation_gaps(self) -> list[tuple[str, list[str]]]:
+        """``(language, fields still to translate)`` for each site language, other than the event's own,
+        lacking a translation of a text the event has."""
+        written = [field for field in self.TRANSLATABLE_FIELDS if getattr(self, field)]
+        translations = self.translations or {}
+        gaps = []
+        for code, _name in settings.LANGUAGES:
+            if code == self.language:
+                continue
+            missing = [field for field in written if not translations.get(code, {}).get(field)]
+            if missing:
+                gaps.append((code, missing))
+        return gaps
+
+    def missing_languages(self) -> list[str]:
+        return [code for code, _fields in self.translation_gaps()]
+
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
@@ -258,6 +306,8 @@ class Session(models.Model):
     starts_at = models.DateTimeField(_("start"))
     ends_at = models.DateTimeField(_("end"))
     room = models.CharField(_("room"), max_length=200, blank=True)
+    # {"en": {"title": "..."}}: the session's title in other languages than its event's.
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     # iCalendar SEQUENCE; bumped when this session's time or room changes.
     sequence = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("calendar sequence"))
     # Shown on the room's screen so participants can check themselves in.
@@ -277,6 +327,21 @@ class Session(models.Model):
 
     def __str__(self):
         return self.title or f"{self.event.title} #{self.pk}"
+
+    TRANSLATABLE_FIELDS = ("title",)
+
+    def localized(self, field: str, language: str | None = None) -> LocalizedText:
+        if field not in self.TRANSLATABLE_FIELDS:
+            raise ValueError(f"{field!r} is not translatable")
+        # The title is in the event's language; without the event at hand (no query per session) the
+        # title still comes right after the reader's own languages, in a language left unnamed ("").
+        event_loaded = Session._meta.get_field("event").is_cached(self)
+        return pick_text(
+            source_text=getattr(self, field),
+            source_language=self.event.language if event_loaded else "",
+            translations=field_translations(self.translations, field),
+            language=language,
+        )
 
     @property
     def duration(self) -> timedelta:
@@ -385,7 +450,18 @@ class Question(models.Model):
         return self.label
 
     def label_for(self, language: str) -> str:
-        return (self.label_translations or {}).get(language) or self.label
+        return self.localized_label(language).text
+
+    def localized_label(self, language: str | None = None) -> LocalizedText:
+        """The label through the same chain as event texts; ``label`` is in the event's language."""
+        event_loaded = Question._meta.get_field("event").is_cached(self)
+        return pick_text(
+            source_text=self.label,
+            # Without the event at hand the label still comes right after the reader's own languages.
+            source_language=self.event.language if event_loaded else "",
+            translations=self.label_translations or {},
+            language=language,
+        )
 
 
 class Answer(models.Model):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("cities/<slug:slug>/", public.city_detail, name="city_detail"),
     path("manage/", manage.dashboard, name="manage_dashboard"),
     path("manage/cities/<slug:slug>/events/new/", manage.event_create, name="manage_event_create"),
+    path("manage/cities/<slug:slug>/untranslated/", manage.untranslated, name="manage_untranslated"),
     path("manage/events/<int:pk>/edit/", manage.event_edit, name="manage_event_edit"),
     path("manage/events/<int:pk>/duplicate/", manage.event_duplicate, name="manage_event_duplicate"),
     path("manage/events/<int:pk>/publish/", manage.event_publish, name="manage_event_publish"),

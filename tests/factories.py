@@ -6,6 +6,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
+from events.content import search_text_for
 from events.models import City, CityMembership, Event, Registration, Session
 
 
@@ -66,6 +67,14 @@ class EventFactory(factory.django.DjangoModelFactory):
     venue_address = "Main Square 1"
     status = Event.Status.PUBLISHED
     capacity = None
+    translations = factory.LazyFunction(dict)
+    # What the event services keep in the column, so the list's search finds factory events too.
+    search_text = factory.LazyAttribute(
+        lambda o: search_text_for(
+            o.city.name, o.venue_name, o.title, o.summary, getattr(o, "description", ""),
+            *(text for values in o.translations.values() for text in values.values()),
+        )
+    )
 
     @factory.post_generation
     def sessions(self, create, extracted, **kwargs):

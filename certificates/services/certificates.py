@@ -128,7 +128,8 @@ def _build(*, registration: Registration, event: Event, facts: dict, number: str
         batch=batch,
         language=language,
         holder_name=user.full_name,
-        event_title=event.title,
+        # Frozen in the holder's language (or the nearest one the organizers wrote) when issued.
+        event_title=event.localized("title", language).text,
         event_kind=kind,
         city_name=city.name,
         first_date=facts["first_date"],

@@ -226,7 +226,7 @@ def attendance_checkin_by_code(
         return CheckinResult(
             CheckinResult.WRONG_EVENT,
             _("This code belongs to a registration for another event. Ask the participant for their code for %(event)s.")
-            % {"event": session.event.title},
+            % {"event": session.event.localized("title").text},
             session=session,
         )
     locked = _lock_session(session)

@@ -6,12 +6,15 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
+from events.content import search_text_for
 from events.models import City, Event, Session
 
 # Changing any of these moves the event in participants' calendars.
@@ -31,6 +34,68 @@ def _check_fields(fields: dict[str, Any]) -> None:
     unknown = set(fields) - set(EVENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown event fields: {sorted(unknown)}")
+
+
+# A description without a column limit still has one as a translation; a page of text is plenty.
+DESCRIPTION_MAX_LENGTH = 20_000
+
+
+def _max_length(model: type, field: str) -> int:
+    return model._meta.get_field(field).max_length or DESCRIPTION_MAX_LENGTH
+
+
+def clean_translations(
+    translations: dict[str, dict[str, str]] | None, *, model: type, source_language: str
+) -> dict[str, dict[str, str]]:
+    """``{lang: {field: text}}`` with site languages and translatable fields only, within the column's
+    length, trimmed, empty ones dropped. The source language has no translation: it is the columns."""
+    available = dict(settings.LANGUAGES)
+    cleaned: dict[str, dict[str, str]] = {}
+    if not isinstance(translations, dict):
+        if translations:
+            raise EventError(_("Translations must be given per language."))
+        return cleaned
+    for code, values in translations.items():
+        if code not in available:
+            raise EventError(_("“%(code)s” is not a language of this site.") % {"code": code})
+        if not isinstance(values, dict):
+            raise EventError(_("Translations must be given per language."))
+        texts: dict[str, str] = {}
+        for field, text in values.items():
+            if field not in model.TRANSLATABLE_FIELDS:
+                raise EventError(_("“%(field)s” cannot be translated.") % {"field": field})
+            if not isinstance(text, str):
+                raise EventError(_("Translations must be given per language."))
+            text = text.strip()
+            limit = _max_length(model, field)
+            if len(text) > limit:
+                raise EventError(
+                    ngettext(
+                        "The translation of “%(field)s” into %(language)s is longer than %(max)d character.",
+                        "The translation of “%(field)s” into %(language)s is longer than %(max)d characters.",
+                        limit,
+                    )
+                    % {"language": available[code], "field": model._meta.get_field(field).verbose_name, "max": limit}
+                )
+            if text:
+                texts[field] = text
+        if texts and code == source_language:
+            raise EventError(
+                _("%(language)s is the language of delivery: write that text in the main fields, not as a translation.")
+                % {"language": available[code]}
+            )
+        if texts:
+            cleaned[code] = texts
+    return cleaned
+
+
+def _event_search_text(event: Event) -> str:
+    # The place's names too, so "linkoping" finds Linköping's programme; then the texts in every language.
+    texts = [event.city.name, event.venue_name, event.title, event.summary, event.description]
+    for code in sorted(event.translations or {}):
+        values = event.translations[code]
+        texts += [values.get(field, "") for field in Event.TRANSLATABLE_FIELDS]
+    return search_text_for(*texts)
 
 
 def _refresh_event_dates(event: Event) -> None:
@@ -79,9 +144,19 @@ def _shift_local(value: datetime | None, shift: timedelta, city: City) -> dateti
 
 
 @transaction.atomic
-def event_create(*, city: City, created_by: User | None, trainers: Iterable[User] = (), **fields: Any) -> Event:
+def event_create(
+    *,
+    city: City,
+    created_by: User | None,
+    trainers: Iterable[User] = (),
+    translations: dict[str, dict[str, str]] | None = None,
+    **fields: Any,
+) -> Event:
+    """A draft event. ``translations`` are its texts in other languages: ``{lang: {"title": ..., ...}}``."""
     _check_fields(fields)
     event = Event(city=city, created_by=created_by, status=Event.Status.DRAFT, **fields)
+    event.translations = clean_translations(translations, model=Event, source_language=event.language)
+    event.search_text = _event_search_text(event)
     event.full_clean(exclude=["starts_at", "ends_at"])
     event.save()
     event.trainers.set(trainers)
@@ -89,12 +164,25 @@ def event_create(*, city: City, created_by: User | None, trainers: Iterable[User
 
 
 @transaction.atomic
-def event_update(*, event: Event, trainers: Iterable[User] | None = None, **fields: Any) -> Event:
-    """Change an event's fields. Capacity goes through the registration service.
+def event_update(
+    *,
+    event: Event,
+    trainers: Iterable[User] | None = None,
+    translations: dict[str, dict[str, str]] | None = None,
+    **fields: Any,
+) -> Event:
+    """Change an event's fields, and its translations when given (they replace the stored ones).
+    Capacity goes through the registration service.
 
-    Raises ``RegistrationError`` when the new capacity is below the confirmed registrations.
+    Raises ``RegistrationError`` when the new capacity is below the confirmed registrations, and
+    ``EventError`` for translations in unknown languages, too long, or in the language of delivery.
     """
     _check_fields(fields)
+    language = fields.get("language", event.language)
+    if translations is not None:
+        new_translations = clean_translations(translations, model=Event, source_language=language)
+    else:
+        new_translations = clean_translations(event.translations, model=Event, source_language=language)
     if "capacity" in fields:
         capacity = fields.pop("capacity")
         if capacity != event.capacity:
@@ -105,11 +193,13 @@ def event_update(*, event: Event, trainers: Iterable[User] | None = None, **fiel
     place_changed = any(getattr(event, name) != fields[name] for name in PLACE_FIELDS if name in fields)
     for name, value in fields.items():
         setattr(event, name, value)
+    event.translations = new_translations
+    event.search_text = _event_search_text(event)
     if place_changed:
         event.sequence += 1
     event.full_clean(exclude=["starts_at", "ends_at"])
     # Only what this function owns: the dates are the sessions' business and may have moved in this transaction.
-    event.save(update_fields=[*fields, "sequence", "updated_at"])
+    event.save(update_fields=[*fields, "translations", "search_text", "sequence", "updated_at"])
     if trainers is not None:
         event.trainers.set(trainers)
     if place_changed and event.status == Event.Status.PUBLISHED:
@@ -166,11 +256,14 @@ def event_duplicate(*, event: Event, actor: User, shift: timedelta = timedelta(0
     fields = {name: getattr(event, name) for name in EVENT_FIELDS}
     for name in ("registration_opens_at", "registration_closes_at"):
         fields[name] = _shift_local(fields[name], shift, city)
-    copy = event_create(city=city, created_by=actor, trainers=event.trainers.all(), **fields)
+    copy = event_create(
+        city=city, created_by=actor, trainers=event.trainers.all(), translations=event.translations, **fields
+    )
     Session.objects.bulk_create(
         Session(
             event=copy,
             title=s.title,
+            translations=s.translations,
             starts_at=_shift_local(s.starts_at, shift, city),
             ends_at=_shift_local(s.ends_at, shift, city),
             room=s.room,
@@ -182,8 +275,17 @@ def event_duplicate(*, event: Event, actor: User, shift: timedelta = timedelta(0
 
 
 @transaction.atomic
-def session_create(*, event: Event, starts_at: datetime, ends_at: datetime, title: str = "", room: str = "") -> Session:
+def session_create(
+    *,
+    event: Event,
+    starts_at: datetime,
+    ends_at: datetime,
+    title: str = "",
+    room: str = "",
+    translations: dict[str, dict[str, str]] | None = None,
+) -> Session:
     session = Session(event=event, starts_at=starts_at, ends_at=ends_at, title=title, room=room)
+    session.translations = clean_translations(translations, model=Session, source_language=event.language)
     session.full_clean(exclude=["event"])
     session.save()
     _refresh_event_dates(event)
@@ -194,9 +296,20 @@ def session_create(*, event: Event, starts_at: datetime, ends_at: datetime, titl
 
 @transaction.atomic
 def session_update(
-    *, session: Session, starts_at: datetime, ends_at: datetime, title: str = "", room: str = ""
+    *,
+    session: Session,
+    starts_at: datetime,
+    ends_at: datetime,
+    title: str = "",
+    room: str = "",
+    translations: dict[str, dict[str, str]] | None = None,
 ) -> Session:
+    """Change a session; ``translations`` (``{lang: {"title": ...}}``) replace the stored ones when given."""
     moved = (session.starts_at, session.ends_at, session.room) != (starts_at, ends_at, room)
+    if translations is not None:
+        session.translations = clean_translations(
+            translations, model=Session, source_language=session.event.language
+        )
     session.starts_at, session.ends_at, session.title, session.room = starts_at, ends_at, title, room
     if moved:
         session.sequence += 1

@@ -73,7 +73,7 @@ def personal_calendar_feed(context, user, waiting: bool = False) -> dict[str, st
 
 def _details(event) -> str:
     url = settings.SITE_URL + event.get_absolute_url()
-    text = event.summary or event.description
+    text = event.localized("summary").text or event.localized("description").text
     if len(text) > DETAILS_LIMIT:
         text = text[: DETAILS_LIMIT - 1].rstrip() + "…"
     return f"{text}\n\n{url}" if text else url

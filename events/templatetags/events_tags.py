@@ -8,6 +8,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from events.content import LocalizedText, ShownText
+
 register = template.Library()
 
 _ALLOWED_TAGS = {
@@ -116,3 +118,32 @@ def side_start() -> str:
 @register.simple_tag
 def side_end() -> str:
     return "left" if translation.get_language_bidi() else "right"
+
+
+# Content in several languages ----------------------------------------------------------------------
+
+
+def _localized(obj, field: str) -> LocalizedText:
+    if field == "label":
+        return obj.localized_label()
+    return obj.localized(field)
+
+
+@register.filter
+def localized(obj, field: str) -> str:
+    """``{{ event|localized:"title" }}``: the plain text in the best language (for titles, subjects, .txt)."""
+    if obj is None:
+        return ""
+    return _localized(obj, field).text
+
+
+@register.simple_tag
+def localized_text(obj, field: str) -> ShownText:
+    """``{% localized_text event "summary" as summary %}<p{{ summary.attrs }}>{{ summary }}</p>{{ summary.note }}``"""
+    return ShownText(_localized(obj, field))
+
+
+@register.simple_tag
+def localized_html(obj, field: str, note: bool = True):
+    """``{% localized_html event "title" %}``: inline text, in ``<span lang>`` when in another language."""
+    return ShownText(_localized(obj, field)).html(note=note)

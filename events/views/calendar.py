@@ -47,8 +47,9 @@ PRIVATE_CACHE_CONTROL = "private, no-cache"
 
 # The columns the builder reads; the rest (long descriptions of other fields, codes) stays in the database.
 SESSION_FIELDS = (
-    "id", "title", "starts_at", "ends_at", "room", "sequence", "created_at", "updated_at",
+    "id", "title", "translations", "starts_at", "ends_at", "room", "sequence", "created_at", "updated_at",
     "event__id", "event__title", "event__summary", "event__description", "event__kind", "event__area",
+    "event__language", "event__translations",
     "event__venue_name", "event__venue_address", "event__latitude", "event__longitude", "event__online_url",
     "event__online_note", "event__status", "event__sequence", "event__updated_at",
     "event__city__id", "event__city__name", "event__city__timezone",
@@ -159,7 +160,7 @@ def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
     with translation.override(language):
         body = ical.event_file(sessions, site_url=settings.SITE_URL)
     data_time = _data_time(event.updated_at, *(s.updated_at for s in sessions))
-    filename = f"{slugify(event.title) or 'event'}-{event.pk}.ics"
+    filename = f"{slugify(event.localized('title').text) or 'event'}-{event.pk}.ics"
     return _calendar_response(
         request,
         etag=_etag("event", hashlib.sha256(body).hexdigest()),

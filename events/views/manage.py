@@ -5,11 +5,12 @@ Every page asks ``events.permissions``; every change goes through ``events.servi
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -46,6 +47,32 @@ def dashboard(request):
         group["upcoming"].sort(key=lambda e: (e.starts_at is not None, e.starts_at or now, e.pk))
         group["past"].sort(key=lambda e: (e.starts_at, e.pk), reverse=True)
     return render(request, "events/manage/dashboard.html", {"groups": list(by_city.values())})
+
+
+@login_required
+def untranslated(request, slug):
+    """Which of a city's coming events lack which languages: what the city's translators have to do."""
+    city = get_object_or_404(City, slug=slug)
+    if not permissions.can_manage_city(request.user, city):
+        raise PermissionDenied
+    names = {code: translation.get_language_info(code)["name_translated"] for code, _name in settings.LANGUAGES}
+    rows, per_language = [], dict.fromkeys(names, 0)
+    labels = {field: Event._meta.get_field(field).verbose_name for field in Event.TRANSLATABLE_FIELDS}
+    for event in Event.objects.needing_translation(city):
+        gaps = event.translation_gaps()
+        written = [field for field in Event.TRANSLATABLE_FIELDS if getattr(event, field)]
+        missing = []
+        for code, fields in gaps:
+            per_language[code] += 1
+            # A language with some texts done names the ones still missing.
+            partial = [str(labels[field]) for field in fields] if fields != written else []
+            missing.append((code, names[code], partial))
+        if missing:
+            rows.append({"event": event, "missing": missing})
+    totals = [(code, names[code], count) for code, count in per_language.items() if count]
+    return render(
+        request, "events/manage/untranslated.html", {"city": city, "rows": rows, "totals": totals}
+    )
 
 
 @login_required
@@ -107,7 +134,7 @@ def event_duplicate(request, pk):
         return redirect(event)
     weeks = form.cleaned_data["weeks"] or 0
     copy = event_services.event_duplicate(event=event, actor=request.user, shift=timedelta(weeks=weeks))
-    messages.success(request, _("This is a draft copy of “%(title)s”. Check its dates, then publish it.") % {"title": event.title})
+    messages.success(request, _("This is a draft copy of “%(title)s”. Check its dates, then publish it.") % {"title": event.localized("title").text})
     return redirect("events:manage_event_edit", pk=copy.pk)
 
 

@@ -155,7 +155,7 @@ def cancel(request, pk):
             error = str(exc)
         else:
             messages.success(
-                request, _("Your registration for %(title)s is cancelled.") % {"title": event.title}
+                request, _("Your registration for %(title)s is cancelled.") % {"title": event.localized("title").text}
             )
             return redirect("registrations:my_registrations")
     context = {

@@ -331,3 +331,20 @@ def test_the_bulk_job_leaves_out_unprintable_names_and_says_whose(client, past_e
     client.force_login(trainer)
     page = client.get("/certificates/batches/%d/" % batch.pk).content.decode()
     assert "Not issued to Ann \ue000 Lee" in page
+
+
+@pytest.mark.django_db
+def test_issue_freezes_the_title_in_the_holders_language(make_attendee, trainer, past_event):
+    past_event.translations = {"uk": {"title": "Міжкультурна компетентність"}, "de": {"title": "Interkulturelle Kompetenz"}}
+    past_event.save(update_fields=["translations"])
+    ukrainian = certificate_issue(registration=make_attendee(full_name="Олена", preferred_language="uk"), actor=trainer)
+    polish = certificate_issue(registration=make_attendee(full_name="Ola", preferred_language="pl"), actor=trainer)
+
+    assert ukrainian.event_title == "Міжкультурна компетентність"
+    # No Polish title: the event's own (English here), the same chain as pages.
+    assert polish.event_title == past_event.title
+
+    past_event.translations = {}
+    past_event.save(update_fields=["translations"])
+    ukrainian.refresh_from_db()
+    assert ukrainian.event_title == "Міжкультурна компетентність"

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from events.content import normalise_search
 from events.management.commands.seed_demo import DEMO_PASSWORD, FINISHED_TRAINING_TITLE
 from events.models import Attendance, City, CityMembership, Event, Registration, Session
 
@@ -165,10 +166,29 @@ def test_the_printed_demo_logins_work(seeded):
 
 @pytest.mark.django_db
 def test_the_public_programme_shows_the_seeded_events(seeded, client):
-    response = client.get(reverse("events:city_detail", kwargs={"slug": "linkoping"}))
+    response = client.get(reverse("events:city_detail", kwargs={"slug": "linkoping"}), HTTP_ACCEPT_LANGUAGE="sv")
     html = response.content.decode()
     assert "Lansering av den lokala integrationsstrategin" in html
     assert "Europe/Stockholm" in html or "CET" in html or "CEST" in html
+    # In English, the English text the seed wrote.
+    html = client.get(
+        reverse("events:city_detail", kwargs={"slug": "linkoping"}), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Launch of the local integration strategy" in html
+
+
+@pytest.mark.django_db
+def test_every_seeded_event_has_its_title_and_summary_in_the_city_language_and_english(seeded):
+    for event in Event.objects.select_related("city"):
+        assert event.language == event.city.default_language
+        assert event.title and event.summary
+        assert event.translations["en"]["title"] and event.translations["en"]["summary"]
+    riga_uk = Event.objects.filter(city__slug="riga", translations__has_key="uk")
+    dietzenbach_ar = Event.objects.filter(city__slug="dietzenbach", translations__has_key="ar")
+    assert riga_uk.count() == 1 and dietzenbach_ar.count() == 1
+    assert dietzenbach_ar.get().localized("title", "ar").language == "ar"
+    # The search column holds the translations too.
+    assert Event.objects.filter(search_text__contains=normalise_search("حديقة")).count() == 1
 
 
 @pytest.mark.django_db

@@ -699,6 +699,107 @@ def _at(day: date, clock: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
 
 
+# The same programme in English (and, for two events, in a language many newcomers read), so a
+# visitor reading English, or Ukrainian in Riga and Arabic in Dietzenbach, sees the content in their
+# language, and everyone else sees it in the city's language marked as such.
+ENGLISH = {
+    "launch": (
+        "Launch of the local integration strategy",
+        "Launch event: the strategy's main actions, presented to the whole city.",
+    ),
+    "coordination": (
+        "Coordination body: meeting %(n)d",
+        "Municipal staff, technical partners and experts follow the implementation of the strategy.",
+    ),
+    "training": (
+        "Intercultural-competence training (group %(group)s)",
+        "For municipal staff; places are confirmed once the application has been reviewed.",
+        "Open to civil-society organisations, associations and volunteers.",
+    ),
+    "modules": (
+        "Module 1: culture and identity",
+        "Module 2: prejudice and stereotypes",
+        "Module 3: intercultural communication",
+        "Module 4: from practice to policy",
+    ),
+}
+ENGLISH_WORKSHOP = {
+    "es": ("Round table: participation of migrant communities",
+           "How to make sure everyone takes part in the neighbourhood's decisions."),
+    "sv": ("Round table: participation for all residents",
+           "How do we make sure every resident can take part in the political agenda?"),
+    "de": ("Round table: participation of migrant organisations",
+           "How everyone in Dietzenbach can take part in decisions."),
+    "it": ("Round table: the participation of migrant communities",
+           "How to make sure everyone takes part in the city's choices."),
+    "pl": ("Round table: participation of migrant communities",
+           "How to give every resident a say in the city's decisions."),
+    "ro": ("Round table: participation of migrant communities",
+           "How we make sure all residents take part in the city's decisions."),
+    "lv": ("Round-table discussion: participation of immigrant communities",
+           "How to make sure every resident can take part in the city's decisions."),
+}
+ENGLISH_PILOT = {
+    "cartagena": ("Intercultural walks through the Lo Campano neighbourhood",
+                  "Neighbours of different origins discover the history of their neighbourhood together."),
+    "cluj-napoca": ("Cooking together: kitchens of the world",
+                    "Long-standing and new residents cook and eat together in the Mărăști district."),
+    "dietzenbach": ("Neighbourhood garden at the Starkenburgring",
+                    "Gardening together, practising languages and getting to know the neighbours."),
+    "linkoping": ("Language café and homework help in Skäggetorp",
+                  "Meet new neighbours, practise Swedish and get help with homework."),
+    "lublin": ("Neighbourhood clean-up and picnic in Czechów",
+               "Residents from Poland, Ukraine and Belarus look after their courtyard together."),
+    "ravenna": ("Mosaic of communities: an intergenerational workshop",
+                "Young people, older people and new citizens make a mosaic together for the Darsena district."),
+    "riga": ("Neighbourhood evenings in the Maskavas forštate",
+             "Shared dinners, music and stories about the neighbourhood, in many languages."),
+}
+# (city slug, plan key) → {language: (title, summary)}
+EXTRA_LANGUAGES = {
+    ("riga", "launch"): {
+        "uk": ("Презентація місцевої стратегії інтеграції",
+               "Подія-відкриття: головні заходи стратегії, представлені всьому місту."),
+    },
+    ("dietzenbach", "pilot"): {
+        "ar": ("حديقة الحيّ في شتاركنبورغرينغ",
+               "نزرع معًا، ونتمرّن على اللغات، ونتعرّف على جيراننا."),
+    },
+}
+FINISHED_TRAINING_ENGLISH = (
+    "Intercultural competence for municipal staff: pilot group",
+    "Three sessions on intercultural communication in work with residents.",
+)
+
+
+def _plan_translations(seed: CitySeed, key: str) -> dict[str, dict[str, str]]:
+    """The plan's title and summary in English (unless the city speaks it) and any extra language."""
+    if key == "launch":
+        title, summary = ENGLISH["launch"]
+    elif key.startswith("coordination-"):
+        title, summary = ENGLISH["coordination"][0] % {"n": int(key[-1])}, ENGLISH["coordination"][1]
+    elif key.startswith("training-"):
+        group = key[-1].upper()
+        title = ENGLISH["training"][0] % {"group": group}
+        summary = ENGLISH["training"][1 if group == "A" else 2]
+    elif key == "workshop":
+        title, summary = ENGLISH_WORKSHOP[seed.language]
+    else:
+        title, summary = ENGLISH_PILOT[seed.slug]
+    translations = {} if seed.language == "en" else {"en": {"title": title, "summary": summary}}
+    for code, (title, summary) in EXTRA_LANGUAGES.get((seed.slug, key), {}).items():
+        translations[code] = {"title": title, "summary": summary}
+    return translations
+
+
+def _session_translations(language: str, title: str) -> dict[str, dict[str, str]]:
+    """A training module's title in English."""
+    texts = TEXTS.get(language)
+    if language == "en" or texts is None or title not in texts.modules:
+        return {}
+    return {"en": {"title": ENGLISH["modules"][texts.modules.index(title)]}}
+
+
 def _weekday_on_or_after(day: date, weekday: int) -> date:
     return day + timedelta(days=(weekday - day.weekday()) % 7)
 
@@ -724,6 +825,7 @@ class EventPlan:
     online_note: str = ""
     publish: bool = True
     trainer_emails: tuple[str, ...] = ()
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _plan_events(seed: CitySeed, index: int, today: date) -> list[EventPlan]:
@@ -750,7 +852,7 @@ def _plan_events(seed: CitySeed, index: int, today: date) -> list[EventPlan]:
     meeting_room = hall.rooms[-1] if hall.rooms else ""
     centre_room = centre.rooms[0] if centre.rooms else ""
 
-    return [
+    plans = [
         EventPlan(
             key="launch",
             kind=Event.Kind.LAUNCH,
@@ -849,6 +951,9 @@ def _plan_events(seed: CitySeed, index: int, today: date) -> list[EventPlan]:
             capacity=10,
         ),
     ]
+    for plan in plans:
+        plan.translations = _plan_translations(seed, plan.key)
+    return plans
 
 
 # The command -------------------------------------------------------------------------------------
@@ -980,6 +1085,7 @@ class Command(BaseCommand):
                 latitude=Decimal("56.955920"),
                 longitude=Decimal("24.120310"),
                 capacity=12,
+                translations={"en": dict(zip(("title", "summary"), FINISHED_TRAINING_ENGLISH, strict=True))},
             )
             for week in range(3):
                 day = first + timedelta(weeks=week)
@@ -1060,15 +1166,21 @@ class Command(BaseCommand):
                 created_by=organizer,
                 trainers=event_trainers,
                 registration_closes_at=plan.registration_closes_at,
+                translations=plan.translations,
                 **fields,
             )
             for starts_at, ends_at, title, room in plan.sessions:
-                event_services.session_create(event=event, starts_at=starts_at, ends_at=ends_at, title=title, room=room)
+                event_services.session_create(
+                    event=event, starts_at=starts_at, ends_at=ends_at, title=title, room=room,
+                    translations=_session_translations(plan.language, title),
+                )
             if plan.publish:
                 event_services.event_publish(event=event)
             return True
         # Existing events keep their dates and status; only the seed's texts and facts are brought back.
         changed = {name: value for name, value in fields.items() if getattr(event, name) != value}
+        if event.translations != plan.translations:
+            changed["translations"] = plan.translations
         if changed:
             event_services.event_update(event=event, **changed)
         if set(event.trainers.all()) != set(event_trainers):
