@@ -1,10 +1,26 @@
-from urllib.parse import urlencode
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from django.utils.encoding import force_str
+from django.utils.translation import gettext
 
 REDIRECT_FIELD = "next"
+
+
+@dataclass(frozen=True)
+class EmailSite:
+    """What allauth's email templates call ``current_site``: the site's name in the mail's language."""
+
+    name: str
+    domain: str
+
+
+def email_site() -> EmailSite:
+    return EmailSite(name=gettext("EPI Events"), domain=urlsplit(settings.SITE_URL).netloc)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -19,8 +35,15 @@ class AccountAdapter(DefaultAccountAdapter):
         user = context.get("user")
         lang = getattr(user, "preferred_language", None) or translation.get_language()
         with translation.override(lang):
+            # allauth's templates greet with ``current_site.name``; the sites framework's row
+            # knows no language, so the name is the translated one, as on every page.
+            context = {"email": email, **context, "current_site": email_site()}
             message = self.render_mail(template_prefix, email, context)
             email_queue_message(message=message, template=template_prefix, user=user if getattr(user, "pk", None) else None)
+
+    def format_email_subject(self, subject) -> str:
+        """Prefix the subject with the site's name in the language the mail is rendered in."""
+        return "[%s] %s" % (email_site().name, force_str(subject))
 
     def get_email_confirmation_url(self, request, emailconfirmation):
         """Carry the page the visitor was heading to through the confirmation link.
