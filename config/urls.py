@@ -1,9 +1,8 @@
-from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
-from django.views.static import serve
+from django.urls import include, path
 
 from events.views.health import healthz
+from events.views.media import city_logo
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -17,5 +16,5 @@ urlpatterns = [
     path("", include("events.urls_registration")),
     path("healthz", healthz, name="healthz"),
     # Uploaded city logos are public; everything else under MEDIA_ROOT is served by views that check access.
-    re_path(r"^media/(?P<path>cities/logos/.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    path("media/cities/logos/<path:name>", city_logo, name="city_logo"),
 ]
