@@ -1,14 +1,21 @@
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal import ratelimit  # the same module allauth's own login limit uses
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.translation import gettext
 
+from .client_ip import client_address
+
 REDIRECT_FIELD = "next"
+# How long an address an account signed in from stays "known" to the per-account login limit.
+KNOWN_ADDRESS_SECONDS = 90 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -68,3 +75,47 @@ class AccountAdapter(DefaultAccountAdapter):
         if not target.startswith("/") or target.startswith("//") or not self.is_safe_url(target):
             return ""
         return target
+
+    # Client address and login limits ------------------------------------------------------------
+
+    def get_client_ip(self, request) -> str:
+        """allauth's rate limits count by the same address as the site's own (``client_address``)."""
+        return client_address(request)
+
+    def _login_of(self, credentials) -> str:
+        return (credentials.get("email") or credentials.get("username") or "").lower()
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        # allauth keys "5 failures per account" by the account alone, which lets anyone lock any
+        # account; keyed by account and address, a stranger's failures stay the stranger's.
+        return "%s:%s" % (super()._get_login_attempts_cache_key(request, **credentials), client_address(request))
+
+    def _known_address_key(self, request, login: str) -> str:
+        digest = hashlib.sha256(("%s|%s" % (login, client_address(request))).encode()).hexdigest()
+        return "accounts:known-login-address:" + digest
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        super().pre_authenticate(request, **credentials)
+        self._account_failed_usage = None
+        login = self._login_of(credentials)
+        if not login or cache.get(self._known_address_key(request, login)):
+            return  # the owner at an address they signed in from before passes the account-wide limit
+        self._account_failed_usage = ratelimit.consume(
+            request, app="allauth.account", action="login_failed_account", key=login
+        )
+        if not self._account_failed_usage:
+            self._rollback_login_failed_rl_usage()
+            raise self.validation_error("too_many_login_attempts")
+
+    def _rollback_login_failed_rl_usage(self) -> None:
+        super()._rollback_login_failed_rl_usage()
+        usage = getattr(self, "_account_failed_usage", None)
+        if usage:
+            usage.rollback()
+            self._account_failed_usage = None
+
+    def login(self, request, user) -> None:
+        super().login(request, user)
+        login = (user.email or "").lower()
+        if login:
+            cache.set(self._known_address_key(request, login), True, KNOWN_ADDRESS_SECONDS)
