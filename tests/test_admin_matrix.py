@@ -145,7 +145,7 @@ def _model_cases():
     for model in KIND:
         for view, method in [
             ("changelist", "get"), ("add", "get"), ("add", "post"), ("change", "get"), ("change", "post"),
-            ("history", "get"), ("delete", "get"), ("delete", "post"), ("delete_selected", "post"),
+            ("history", "get"), ("delete", "get"), ("delete", "post"), ("delete_selected", "post"), ("object", "get"),
         ]:
             cases.append((f"{model._meta.label_lower}:{view}:{method}", model, view, method))
         for action in _extra_actions(model):
@@ -162,6 +162,8 @@ def _model_expectation(model, view, method, role):
     if role in ("anonymous", "participant", "organizer"):
         return OUT
     kind = KIND[model]
+    if view == "object":
+        return 302  # Django's old address of a change page: a redirect to it, which then decides
     if kind == SUPERUSER_ONLY and role == "staff":
         return 403
     reading = method == "get" and view in ("changelist", "change", "history")
@@ -203,6 +205,8 @@ def test_model_admin_matrix(client, world, role, case, model, view, method):
     elif view in ("changelist", "add"):
         url = _admin_url(model, view)
         response = client.post(url, {}) if method == "post" else client.get(url)
+    elif view == "object":
+        response = client.get(f"/admin/{model._meta.app_label}/{model._meta.model_name}/{target.pk}/")
     else:
         url = _admin_url(model, view, target.pk)
         response = client.post(url, {"post": "yes"}) if method == "post" else client.get(url)
@@ -253,6 +257,8 @@ def _powerful(world, role, name):
 def _user_expectation(world, role, view, name):
     if role in ("anonymous", "participant", "organizer"):
         return OUT
+    if view == "object:get":
+        return 302
     if view in ("change:get", "history:get", "changelist:get", "add:get"):
         return 200
     if view in ("add:post",):
@@ -273,7 +279,7 @@ def _user_expectation(world, role, view, name):
 
 
 USER_VIEWS = [
-    "changelist:get", "add:get", "add:post", "change:get", "change:post", "password:get", "password:post",
+    "object:get", "changelist:get", "add:get", "add:post", "change:get", "change:post", "password:get", "password:post",
     "history:get", "delete:get", "delete:post", "delete_selected:post",
 ]
 
@@ -295,7 +301,9 @@ def test_user_admin_matrix(client, world, role, name, view):
     state = lambda: (_row_state(User, target.pk), User.objects.get(pk=target.pk).check_password(NEW_PASSWORD))  # noqa: E731
     before = state()
 
-    if page == "changelist":
+    if page == "object":
+        response = client.get(f"/admin/accounts/user/{target.pk}/")
+    elif page == "changelist":
         response = client.get(_admin_url(User, "changelist"))
     elif page == "add":
         url = _admin_url(User, "add")
@@ -455,10 +463,15 @@ def test_admin_site_pages_matrix(client, world, role, page, method, url, expecte
         assert response.status_code == want
 
 
-# URL names (and unnamed routes) the three matrices above cover, for the URL walk in
-# tests/test_url_matrix.py. Model admins are covered by the registry walk, not listed one by one.
-ADMIN_SITE_URL_NAMES = {
-    "admin:index", "admin:login", "admin:logout", "admin:password_change", "admin:password_change_done",
-    "admin:jsi18n", "admin:autocomplete", "admin:view_on_site", "admin:app_list",
-}
-ADMIN_MODEL_VIEWS = ("changelist", "add", "change", "history", "delete")
+def covered_url_keys() -> set[str]:
+    """URL names (routes, for unnamed patterns) the matrices above request, for tests/test_url_matrix.py."""
+    keys = {
+        "admin:index", "admin:login", "admin:logout", "admin:password_change", "admin:password_change_done",
+        "admin:jsi18n", "admin:autocomplete", "admin:view_on_site", "admin:app_list", "admin/(?P<url>.*)$",
+        "admin:auth_user_password_change",
+    }
+    for model in [*KIND, User]:
+        opts = model._meta
+        keys |= {f"admin:{opts.app_label}_{opts.model_name}_{view}" for view in ("changelist", "add", "change", "history", "delete")}
+        keys.add(f"admin/{opts.app_label}/{opts.model_name}/<path:object_id>/")
+    return keys

@@ -124,4 +124,11 @@ def test_account_pages_by_role(client, role, name, method, url, data, expected):
     assert all(User.objects.filter(pk=o.pk).exists() for o in others)
 
 
+# For the URL walk in tests/test_url_matrix.py.
 COVERED_URL_NAMES = {name for name, *_ in PAGES}
+
+
+def test_every_row_names_the_page_it_requests():
+    from django.urls import resolve
+
+    assert all(resolve(url).view_name == name for name, _method, url, *_rest in PAGES)

@@ -133,6 +133,27 @@ def test_certificate_pages_by_role(client, request, past_event, certificate, tra
         assert _certificate_snapshot() == before, "a refused request changed a certificate"
 
 
+# The URL names this module's role tests request, for the URL walk in tests/test_url_matrix.py.
+COVERED_URL_NAMES = {
+    "certificates:mine", "certificates:revoke", "certificates:reissue", "certificates:batch_start",
+    "certificates:issue_one", "certificates:batch_detail", "certificates:batch_progress",
+    "certificates:verify_lookup", "certificates:verify",
+    "certificates:event",  # test_event_certificates_page_by_role
+    "certificates:download",  # test_download_by_role
+}
+
+
+@pytest.mark.django_db
+def test_the_matrix_requests_the_url_names_it_declares(past_event, certificate, make_attendee):
+    from django.urls import resolve
+
+    objects = {"event": past_event, "certificate": certificate, "second": make_attendee(full_name="Second"),
+               "batch": CertificateBatch.objects.create(event=past_event, status=CertificateBatch.Status.DONE)}
+    requested = {resolve(url(objects)).view_name for _page, _method, url, *_rest in CERTIFICATE_PAGES}
+
+    assert requested | {"certificates:event", "certificates:download"} == COVERED_URL_NAMES
+
+
 @pytest.mark.django_db
 def test_trainer_of_event_a_cannot_issue_for_event_b(client, past_event, trainer, city):
     event_b = EventFactory(city=city)

@@ -261,6 +261,28 @@ def test_role_page_matrix(client, matrix_fixtures, user_for, role, page, method,
         assert _snapshot() == before, "a refused request changed an event"
 
 
+# The URL names the rows above request (checked below), for the URL walk in tests/test_url_matrix.py.
+COVERED_URL_NAMES = {
+    "events:home", "events:event_list", "events:city_list", "events:city_detail", "events:event_detail",
+    "events:manage_dashboard", "events:manage_event_create", "events:manage_event_edit",
+    "events:manage_event_duplicate", "events:manage_event_publish", "events:manage_event_cancel",
+    "registrations:register", "registrations:cancel", "registrations:my_registrations",
+    "attendance:overview", "attendance:sheet", "attendance:mark", "attendance:mark_all", "attendance:walk_in",
+    "attendance:checkin", "attendance:room", "attendance:signin_sheet", "attendance:self_checkin_entry",
+    "attendance:self_checkin", "calendars:events_feed", "calendars:event_ics", "calendars:city_feed",
+    "calendars:personal_feed", "healthz", "city_logo",
+}
+
+
+def test_the_matrix_requests_exactly_the_url_names_it_declares(matrix_fixtures, participant):
+    from urllib.parse import urlsplit
+
+    fixtures = {**matrix_fixtures, "user": participant}
+    requested = {resolve(urlsplit(url(fixtures)).path).view_name for _page, _method, url, _data, _expected in PAGES}
+
+    assert requested == COVERED_URL_NAMES
+
+
 @pytest.mark.parametrize(
     "name", ["manage_event_edit", "manage_event_cancel", "manage_event_duplicate", "manage_event_publish"]
 )
