@@ -98,14 +98,22 @@ class AccountAdapter(DefaultAccountAdapter):
         super().pre_authenticate(request, **credentials)
         self._account_failed_usage = None
         login = self._login_of(credentials)
-        if not login or cache.get(self._known_address_key(request, login)):
-            return  # the owner at an address they signed in from before passes the account-wide limit
+        if not login or cache.get(self._known_address_key(request, login)) or self._has_second_factor(login):
+            # The owner at an address they signed in from before passes the account-wide limit, and
+            # so does anyone for an account with two-factor authentication: a password alone opens
+            # nothing there, and the per-address limits still hold.
+            return
         self._account_failed_usage = ratelimit.consume(
             request, app="allauth.account", action="login_failed_account", key=login
         )
         if not self._account_failed_usage:
             self._rollback_login_failed_rl_usage()
             raise self.validation_error("too_many_login_attempts")
+
+    def _has_second_factor(self, login: str) -> bool:
+        from allauth.mfa.models import Authenticator
+
+        return Authenticator.objects.filter(user__email__iexact=login, type=Authenticator.Type.TOTP).exists()
 
     def _rollback_login_failed_rl_usage(self) -> None:
         super()._rollback_login_failed_rl_usage()

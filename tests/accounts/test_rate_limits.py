@@ -126,6 +126,23 @@ def test_many_addresses_against_one_account_meet_the_account_wide_limit_but_the_
 
 
 @pytest.mark.django_db
+def test_an_account_with_two_factor_is_not_locked_by_the_account_wide_limit(behind_proxy, settings):
+    from allauth.mfa.models import Authenticator
+
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login_failed_account": "3/h/key"}
+    owner = UserFactory(email="staff@riga.example", is_staff=True)
+    Authenticator.objects.create(user=owner, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
+    for n in range(6):
+        _login(_visitor(f"203.0.113.{n + 1}"), owner.email, "guess")
+
+    response = _login(_visitor("198.51.100.99"), owner.email, PASSWORD)
+
+    # On to the second factor, not "too many attempts".
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa_authenticate"))
+
+
+@pytest.mark.django_db
 def test_successful_logins_do_not_use_up_the_account_wide_limit(behind_proxy, settings):
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login_failed_account": "2/h/key"}
     owner = UserFactory()
