@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.translation import gettext
 
-from .client_ip import client_address
+from .client_ip import client_address, limit_key
 
 REDIRECT_FIELD = "next"
 # How long an address an account signed in from stays "known" to the per-account login limit.
@@ -88,10 +88,10 @@ class AccountAdapter(DefaultAccountAdapter):
     def _get_login_attempts_cache_key(self, request, **credentials) -> str:
         # allauth keys "5 failures per account" by the account alone, which lets anyone lock any
         # account; keyed by account and address, a stranger's failures stay the stranger's.
-        return "%s:%s" % (super()._get_login_attempts_cache_key(request, **credentials), client_address(request))
+        return "%s:%s" % (super()._get_login_attempts_cache_key(request, **credentials), limit_key(request))
 
     def _known_address_key(self, request, login: str) -> str:
-        digest = hashlib.sha256(("%s|%s" % (login, client_address(request))).encode()).hexdigest()
+        digest = hashlib.sha256(("%s|%s" % (login, limit_key(request))).encode()).hexdigest()
         return "accounts:known-login-address:" + digest
 
     def pre_authenticate(self, request, **credentials) -> None:

@@ -36,3 +36,15 @@ def client_address(request) -> str:
         if len(hops) >= count:
             return _clean(hops[-count]) or remote
     return remote
+
+
+def limit_key(request) -> str:
+    """The address rate limits count by: an IPv6 client counts as its /64, which one host owns whole."""
+    address = client_address(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
+    return address

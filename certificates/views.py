@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.client_ip import client_address
+from accounts.client_ip import limit_key
 from certificates import permissions
 from certificates.forms import CODE_RE, RevokeForm, VerifyForm
 from certificates.models import Certificate, CertificateBatch
@@ -231,7 +231,7 @@ def revoke(request, pk: int):
 
 def _over_rate_limit(request) -> bool:
     limit, window = _rate_limit()
-    key = "certificates:verify:%s" % client_address(request)
+    key = "certificates:verify:%s" % limit_key(request)
     cache.add(key, 0, timeout=window)
     try:
         count = cache.incr(key)

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from accounts.client_ip import client_address
+from accounts.client_ip import client_address, limit_key
 from tests.factories import UserFactory
 
 PROXY = "10.0.0.2"
@@ -57,6 +57,16 @@ def test_garbage_in_the_forwarded_header_falls_back_to_the_connection(behind_pro
     request = RequestFactory().get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="not-an-address")
 
     assert client_address(request) == PROXY
+
+
+def test_an_ipv6_client_counts_as_its_64_network(behind_proxy):
+    one = RequestFactory().get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="2001:db8:1:2::1")
+    other_host_same_64 = RequestFactory().get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="2001:db8:1:2:ffff::9")
+    elsewhere = RequestFactory().get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="2001:db8:1:3::1")
+
+    assert limit_key(one) == limit_key(other_host_same_64) == "2001:db8:1:2::"
+    assert limit_key(elsewhere) != limit_key(one)
+    assert limit_key(RequestFactory().get("/", REMOTE_ADDR="198.51.100.4")) == "198.51.100.4"
 
 
 # ------------------------------------------------------------------------ logins
