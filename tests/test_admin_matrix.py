@@ -195,7 +195,7 @@ def test_model_admin_matrix(client, world, role, case, model, view, method):
         target = world["disposable"][model]()
     changelist = _admin_url(model, "changelist")
     want = _model_expectation(model, view, method, role)
-    # An allowed action or form may change the row; there only the status is the matrix's business.
+    # An allowed action may change the row; there only the status is the matrix's business.
     watched = not (want == KEPT and view.startswith("action:"))
     state = (lambda: _row_state(model, target.pk)) if watched else (lambda: None)
     before = state()
