@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.client_ip import limit_key
 from certificates import permissions
 from certificates.forms import CODE_RE, RevokeForm, VerifyForm
 from certificates.models import Certificate, CertificateBatch
@@ -239,15 +240,9 @@ def revoke(request, pk: int):
 # Public verification ------------------------------------------------------------------------
 
 
-def _client_address(request) -> str:
-    # REMOTE_ADDR, not X-Forwarded-For: a header the client writes cannot buy more lookups.
-    # Behind a proxy, the proxy sets REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips).
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
 def _over_rate_limit(request) -> bool:
     limit, window = _rate_limit()
-    key = "certificates:verify:%s" % _client_address(request)
+    key = "certificates:verify:%s" % limit_key(request)
     cache.add(key, 0, timeout=window)
     try:
         count = cache.incr(key)

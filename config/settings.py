@@ -160,6 +160,14 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Failed logins: 10 a minute per address; 5 in 5 minutes per account *and address* (the adapter
+# adds the address to the key), so hammering an account from one place does not lock its owner out
+# elsewhere; and, for addresses the account has never signed in from, 30 an hour per account.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed_account": env.str("LOGIN_FAILED_PER_ACCOUNT_RATE", default="30/h/key"),
+}
+# Prefix of the site's own email subjects (account emails get the translated site name from the adapter).
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[EPI Events] "
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
@@ -225,6 +233,15 @@ CERTIFICATE_VERIFY_RATE_LIMIT = env.int("CERTIFICATE_VERIFY_RATE_LIMIT", default
 CERTIFICATE_VERIFY_RATE_WINDOW = env.int("CERTIFICATE_VERIFY_RATE_WINDOW", default=60)
 # Celery tasks one bulk issuing job is split into (one per worker process that renders PDFs).
 CERTIFICATES_BATCH_PARTS = env.int("CERTIFICATES_BATCH_PARTS", default=2)
+
+# Behind a reverse proxy, rate limits must count the visitor's address, not the proxy's. Set
+# TRUSTED_PROXY_COUNT to the number of proxies that append to X-Forwarded-For (1 for one nginx or
+# load balancer), or TRUSTED_CLIENT_IP_HEADER to a header your proxy overwrites with the client
+# address (e.g. X-Real-IP). Default off: only REMOTE_ADDR, which a client cannot forge.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = TRUSTED_CLIENT_IP_HEADER
 
 # Production hardening; all on unless DEBUG.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,10 +1,9 @@
-from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
-from django.views.static import serve
+from django.urls import include, path
 
 from accounts.views_i18n import javascript_catalog
 from events.views.health import healthz
+from events.views.media import city_logo
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -19,7 +18,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("jsi18n/<str:lang>.js", javascript_catalog, name="javascript_catalog"),
     # Uploaded city logos are public; everything else under MEDIA_ROOT is served by views that check access.
-    re_path(r"^media/(?P<path>cities/logos/.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    path("media/cities/logos/<path:name>", city_logo, name="city_logo"),
 ]
 
 # A database connection lost mid-request answers 503 "please try again" (config/errors.py).

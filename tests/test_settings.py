@@ -113,3 +113,16 @@ def test_redis_connections_have_a_timeout():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["3", "3", "3", "3"]
+
+
+def test_the_trusted_proxy_setting_reaches_allauth_and_defaults_off():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s;"
+        "print(s.TRUSTED_PROXY_COUNT, s.ALLAUTH_TRUSTED_PROXY_COUNT, s.TRUSTED_CLIENT_IP_HEADER,"
+        " s.ALLAUTH_TRUSTED_CLIENT_IP_HEADER)"
+    )
+    default = _run(["-c", code], DJANGO_DEBUG="1")
+    configured = _run(["-c", code], DJANGO_DEBUG="1", TRUSTED_PROXY_COUNT="1", TRUSTED_CLIENT_IP_HEADER="X-Real-IP")
+
+    assert default.stdout.split() == ["0", "0", "None", "None"], default.stderr
+    assert configured.stdout.split() == ["1", "1", "X-Real-IP", "X-Real-IP"], configured.stderr

@@ -1,6 +1,7 @@
 """Account emails (verification, password reset) leave through the site's email queue."""
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client, TestCase
 from django.urls import reverse
@@ -167,3 +168,43 @@ def test_an_account_email_without_a_key_is_stored_as_written(participant):
         AccountAdapter().send_mail("account/email/password_changed", participant.email, {"user": participant})
     row = OutgoingEmail.objects.get(to_email=participant.email)
     assert not row.is_secret and row.body_text == mail.outbox[0].body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "greeting", "thanks"),
+    [("en", "Hello from EPI Events!", "Thank you for using EPI Events!"), ("es", "¡Hola de parte de EPI Events!", "¡Gracias por usar EPI Events!")],
+)
+def test_account_emails_name_the_site_in_the_recipients_language(client, settings, language, greeting, thanks):
+    from tests.factories import UserFactory
+
+    settings.SITE_URL = "https://events.epi.example"
+    user = UserFactory(email="rosa@example.org", preferred_language=language)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": user.email})
+
+    (message,) = mail.outbox
+    assert message.subject.startswith("[EPI Events] ")
+    assert greeting in message.body
+    assert thanks in message.body
+    assert "events.epi.example" in message.body
+    assert " from !" not in message.body and "using !" not in message.body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_every_language_greets_with_the_sites_name(client, language):
+    from django.utils import translation
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="rosa@example.org", preferred_language=language)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": user.email})
+
+    (message,) = mail.outbox
+    with translation.override(language):
+        name = translation.gettext("EPI Events")
+    assert name in message.subject
+    # Greeting and closing both carry it (allauth's catalogues translate the sentences around it).
+    assert message.body.count(name) >= 2, message.body

@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -53,6 +54,104 @@ def test_event_certificates_page_by_role(client, role, expected, past_event, cer
     assert response.status_code == expected
     if expected == 200:
         assert certificate.number in response.content.decode()
+
+
+LOGIN, DONE = "login", "done"
+CERT_ROLES = ["anonymous", "participant", "holder", "trainer", "other_organizer", "organizer", "staff"]
+# The event's trainers, its city's organizers and staff manage its certificates; the holder only
+# sees their own; to anyone else a certificate does not exist (404), an event's pages are refused (403).
+CHANGE = {"anonymous": LOGIN, "participant": 404, "holder": 403, "trainer": DONE, "other_organizer": 404,
+          "organizer": DONE, "staff": DONE}
+MANAGE = {"anonymous": LOGIN, "participant": 403, "holder": 403, "trainer": 200, "other_organizer": 403,
+          "organizer": 200, "staff": 200}
+ISSUE = {**MANAGE, **{role: DONE for role, want in MANAGE.items() if want == 200}}
+
+# (name, method, url(objects), data, expected per role, effect(objects) for DONE)
+CERTIFICATE_PAGES = [
+    ("my certificates", "get", lambda o: reverse("certificates:mine"), None,
+     {"anonymous": LOGIN, **dict.fromkeys(CERT_ROLES[1:], 200)}, None),
+    ("revoke form", "get", lambda o: reverse("certificates:revoke", args=[o["certificate"].pk]), None,
+     {**CHANGE, "trainer": 200, "organizer": 200, "staff": 200}, None),
+    ("revoke", "post", lambda o: reverse("certificates:revoke", args=[o["certificate"].pk]), {"reason": "Typo in the name"},
+     CHANGE, lambda o: Certificate.objects.get(pk=o["certificate"].pk).status == Certificate.Status.REVOKED),
+    ("reissue", "post", lambda o: reverse("certificates:reissue", args=[o["certificate"].pk]), {}, CHANGE,
+     lambda o: Certificate.objects.get(pk=o["certificate"].pk).status == Certificate.Status.SUPERSEDED),
+    ("issue to everyone", "post", lambda o: reverse("certificates:batch_start", args=[o["event"].pk]), {}, ISSUE,
+     lambda o: Certificate.objects.filter(registration=o["second"]).exists()),
+    ("issue one", "post", lambda o: reverse("certificates:issue_one", args=[o["event"].pk, o["second"].pk]), {}, ISSUE,
+     lambda o: Certificate.objects.filter(registration=o["second"]).exists()),
+    ("batch page", "get", lambda o: reverse("certificates:batch_detail", args=[o["batch"].pk]), None, MANAGE, None),
+    ("batch progress", "get", lambda o: reverse("certificates:batch_progress", args=[o["batch"].pk]), None, MANAGE, None),
+    ("verify lookup", "get", lambda o: reverse("certificates:verify_lookup"), None, dict.fromkeys(CERT_ROLES, 200), None),
+    ("verify", "get", lambda o: reverse("certificates:verify", args=[o["certificate"].code]), None,
+     dict.fromkeys(CERT_ROLES, 200), None),
+]
+
+
+def _certificate_snapshot():
+    return (
+        sorted(Certificate.objects.values_list("pk", "status", "registration_id")),
+        sorted(CertificateBatch.objects.values_list("pk", "status")),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", CERT_ROLES)
+@pytest.mark.parametrize(("page", "method", "url", "data", "expected", "effect"), CERTIFICATE_PAGES,
+                         ids=[p[0] for p in CERTIFICATE_PAGES])
+def test_certificate_pages_by_role(client, request, past_event, certificate, trainer, make_attendee, role, page,
+                                   method, url, data, expected, effect):
+    objects = {
+        "event": past_event, "certificate": certificate, "second": make_attendee(full_name="Second Person"),
+        "batch": CertificateBatch.objects.create(event=past_event, status=CertificateBatch.Status.DONE),
+    }
+    users = {
+        "participant": lambda: UserFactory(),
+        "holder": lambda: certificate.holder,
+        "trainer": lambda: trainer,
+        "organizer": lambda: request.getfixturevalue("organizer"),
+        "other_organizer": lambda: request.getfixturevalue("other_organizer"),
+        "staff": lambda: request.getfixturevalue("admin_user"),
+    }
+    if role != "anonymous":
+        client.force_login(users[role]())
+    before = _certificate_snapshot()
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(url(objects), data) if method == "post" else client.get(url(objects))
+
+    want = expected[role]
+    if want == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+    elif want == DONE:
+        assert response.status_code in (200, 302)
+        assert effect(objects)
+    else:
+        assert response.status_code == want
+    if want != DONE and method == "post":
+        assert _certificate_snapshot() == before, "a refused request changed a certificate"
+
+
+# The URL names this module's role tests request, for the URL walk in tests/test_url_matrix.py.
+COVERED_URL_NAMES = {
+    "certificates:mine", "certificates:revoke", "certificates:reissue", "certificates:batch_start",
+    "certificates:issue_one", "certificates:batch_detail", "certificates:batch_progress",
+    "certificates:verify_lookup", "certificates:verify",
+    "certificates:event",  # test_event_certificates_page_by_role
+    "certificates:download",  # test_download_by_role
+}
+
+
+@pytest.mark.django_db
+def test_the_matrix_requests_the_url_names_it_declares(past_event, certificate, make_attendee):
+    from django.urls import resolve
+
+    objects = {"event": past_event, "certificate": certificate, "second": make_attendee(full_name="Second"),
+               "batch": CertificateBatch.objects.create(event=past_event, status=CertificateBatch.Status.DONE)}
+    requested = {resolve(url(objects)).view_name for _page, _method, url, *_rest in CERTIFICATE_PAGES}
+
+    assert requested | {"certificates:event", "certificates:download"} == COVERED_URL_NAMES
 
 
 @pytest.mark.django_db
