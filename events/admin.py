@@ -36,6 +36,7 @@ from events.models import (
 from events.services import emails as email_services
 from events.services import events as event_services
 from events.templatetags.events_tags import local_datetime
+from events.validation import SafeModelForm
 
 
 class PlatformAdminMixin:
@@ -78,6 +79,7 @@ class ReadOnlyMixin(PlatformAdminMixin):
 
 
 class CityMembershipInline(PlatformAdminMixin, admin.TabularInline):
+    form = SafeModelForm
     model = CityMembership
     extra = 1
     autocomplete_fields = ["user"]
@@ -87,6 +89,7 @@ class CityMembershipInline(PlatformAdminMixin, admin.TabularInline):
 
 @admin.register(City)
 class CityAdmin(PlatformAdminMixin, admin.ModelAdmin):
+    form = SafeModelForm
     list_display = ["name", "country", "timezone", "default_language", "organizer_count", "event_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ("name",)}
@@ -126,6 +129,7 @@ class CityAdmin(PlatformAdminMixin, admin.ModelAdmin):
 
 @admin.register(CityMembership)
 class CityMembershipAdmin(PlatformAdminMixin, admin.ModelAdmin):
+    form = SafeModelForm
     list_display = ["user", "city", "role", "created_at"]
     list_filter = ["city", "role"]
     search_fields = ["user__email", "user__full_name", "city__name"]
@@ -137,6 +141,7 @@ class CityMembershipAdmin(PlatformAdminMixin, admin.ModelAdmin):
 
 
 class SessionInline(PlatformAdminMixin, admin.TabularInline):
+    form = SafeModelForm
     model = Session
     extra = 0
     fields = ["title", "starts_at", "ends_at", "room", "checkin_code"]
@@ -150,7 +155,7 @@ def _formfield(db_field, **kwargs):
     return db_field.formfield(**kwargs)
 
 
-class EventAdminForm(forms.ModelForm):
+class EventAdminForm(SafeModelForm):
     class Meta:
         model = Event
         fields = ["city", "trainers", *event_services.EVENT_FIELDS]

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Question
+from events.validation import SafeForm
 
 # Bump whenever CONSENT_NOTICE changes in substance: each registration stores the
 # version its participant agreed to.
@@ -58,7 +59,7 @@ def _question_field(question: Question, language: str) -> forms.Field:
     raise ValueError(f"unknown question kind {kind!r}")
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(SafeForm):
     """One field per question of the event (``q_<id>``), then the consent checkbox.
 
     Only the event's own questions become fields, so tampered or foreign question

@@ -16,9 +16,11 @@ _ALLOWED_TAGS = {
 # past these limits, and those never closed, are shown as typed instead of read as links.
 MAX_LINK_BRACKETS = 100
 MAX_BRACKET_DEPTH = 2
-# A link's address ends within this many characters, without parentheses of its own; otherwise
-# its text is shown as typed (the parser would count parentheses to the end of the block).
+# A link's address ends within this many characters, with at most one level of parentheses of
+# its own; otherwise its text is shown as typed (the parser would count parentheses to the end
+# of the block).
 MAX_LINK_TARGET = 2_000
+_LINK_TARGET = re.compile(r"\((?:[^()\n]|\([^()\n]*\))*\)")
 # Indentation, quote marks and list markers opening a line: past this many they add no meaning
 # but cost a level of nesting (and of recursion) each, so the rest are dropped.
 MAX_LINE_PREFIX = 24
@@ -54,10 +56,10 @@ def _tame_brackets(text: str) -> str:
                 opened += 1
         elif char == "]" and stack:
             opening = stack.pop()
-            if text.startswith("(", index + 1):
-                end = text.find(")", index + 2, index + 2 + MAX_LINK_TARGET)
-                if end == -1 or "(" in text[index + 2 : end]:
-                    escape.add(opening)
+            if text.startswith("(", index + 1) and not _LINK_TARGET.match(
+                text, index + 1, index + 3 + MAX_LINK_TARGET
+            ):
+                escape.add(opening)
         index += 1
     escape.update(stack)
     if not escape:

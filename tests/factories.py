@@ -6,6 +6,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
+from events.markup import render_markdown
 from events.models import City, CityMembership, Event, Registration, Session
 
 
@@ -66,6 +67,8 @@ class EventFactory(factory.django.DjangoModelFactory):
     venue_address = "Main Square 1"
     status = Event.Status.PUBLISHED
     capacity = None
+    description = ""
+    description_html = factory.LazyAttribute(lambda event: render_markdown(event.description))
 
     @factory.post_generation
     def sessions(self, create, extracted, **kwargs):

@@ -6,13 +6,16 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from events.markup import render_markdown
 from events.models import City, Event, Session
+from events.validation import EARLIEST_DATE, LATEST_DATE, validate_programme_date
 
 # Changing any of these moves the event in participants' calendars.
 PLACE_FIELDS = ("venue_name", "venue_address", "online_url", "latitude", "longitude")
@@ -72,10 +75,21 @@ def _notify_changed(event: Event) -> None:
 
 
 def _shift_local(value: datetime | None, shift: timedelta, city: City) -> datetime | None:
-    """Move an instant by ``shift`` on the city's wall clock, so 10:00 stays 10:00 across a DST change."""
+    """Move an instant by ``shift`` on the city's wall clock, so 10:00 stays 10:00 across a DST change.
+
+    Raises ``EventError`` when the result would leave the years the site plans for.
+    """
     if value is None:
         return None
-    return (timezone.localtime(value, city.tzinfo) + shift).astimezone(UTC)
+    try:
+        shifted = (timezone.localtime(value, city.tzinfo) + shift).astimezone(UTC)
+        validate_programme_date(shifted)
+    except (OverflowError, ValidationError):
+        raise EventError(
+            _("The copy would fall outside %(earliest)s – %(latest)s. Choose a smaller shift.")
+            % {"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()}
+        ) from None
+    return shifted
 
 
 @transaction.atomic
@@ -83,6 +97,7 @@ def event_create(*, city: City, created_by: User | None, trainers: Iterable[User
     _check_fields(fields)
     event = Event(city=city, created_by=created_by, status=Event.Status.DRAFT, **fields)
     event.full_clean(exclude=["starts_at", "ends_at"])
+    event.description_html = render_markdown(event.description)
     event.save()
     event.trainers.set(trainers)
     return event
@@ -108,8 +123,12 @@ def event_update(*, event: Event, trainers: Iterable[User] | None = None, **fiel
     if place_changed:
         event.sequence += 1
     event.full_clean(exclude=["starts_at", "ends_at"])
+    rendered = []
+    if "description" in fields:
+        event.description_html = render_markdown(event.description)
+        rendered = ["description_html"]
     # Only what this function owns: the dates are the sessions' business and may have moved in this transaction.
-    event.save(update_fields=[*fields, "sequence", "updated_at"])
+    event.save(update_fields=[*fields, *rendered, "sequence", "updated_at"])
     if trainers is not None:
         event.trainers.set(trainers)
     if place_changed and event.status == Event.Status.PUBLISHED:

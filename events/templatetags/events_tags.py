@@ -1,31 +1,14 @@
-"""Presentation helpers: sanitised Markdown and times in the city's zone with its name."""
+"""Presentation helpers: times in the city's zone with its name.
 
-import markdown as md
-import nh3
+Markdown is not rendered here: ``events.markup`` renders it once when a text is saved, and
+templates show the stored, sanitised ``description_html`` / ``narrative_html``.
+"""
+
 from django import template
 from django.utils import formats, timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 register = template.Library()
-
-_ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "h2", "h3", "h4", "blockquote", "code", "pre", "hr",
-}
-
-
-@register.filter
-def markdown(text: str) -> str:
-    """Markdown to HTML with everything that could run script stripped out."""
-    html = md.markdown(text or "", extensions=["sane_lists"], output_format="html")
-    clean = nh3.clean(
-        html,
-        tags=_ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-    )
-    return mark_safe(clean)
 
 
 def _local(value, tz):
