@@ -15,8 +15,12 @@ from contextlib import nullcontext
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +43,57 @@ from events.templatetags.events_tags import local_datetime
 from events.validation import SafeModelForm
 
 
-class PlatformAdminMixin:
+class _ValidChoicesAutocompleteMixin:
+    """Django's autocomplete widgets look up the submitted ids as they are: drop those that are no ids."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        to_python = remote.model._meta.get_field(remote.field_name).to_python
+        valid = []
+        for item in value:
+            try:
+                to_python(item)
+            except ValidationError:
+                continue
+            valid.append(item)
+        return super().optgroups(name, valid, attr)
+
+
+class _SafeAutocompleteSelect(_ValidChoicesAutocompleteMixin, AutocompleteSelect):
+    pass
+
+
+class _SafeAutocompleteSelectMultiple(_ValidChoicesAutocompleteMixin, AutocompleteSelectMultiple):
+    pass
+
+
+class AdminInputGuardMixin:
+    """Tampered admin posts get a message, not a 500 (the fuzz test in tests/test_fuzz.py posts them)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        widget = getattr(getattr(formfield, "widget", None), "widget", None)
+        for plain, safe in ((AutocompleteSelectMultiple, _SafeAutocompleteSelectMultiple),
+                            (AutocompleteSelect, _SafeAutocompleteSelect)):
+            if type(widget) is plain:
+                widget.__class__ = safe
+                break
+        return formfield
+
+    def response_action(self, request, queryset):
+        pk = self.model._meta.pk
+        try:
+            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+                pk.to_python(value)
+        except ValidationError:
+            self.message_user(
+                request, gettext("The selection was sent incomplete. Reload the list and try again."), messages.WARNING
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
+
+
+class PlatformAdminMixin(AdminInputGuardMixin):
     """Every platform admin may use these pages; nobody else may."""
 
     def has_module_permission(self, request):

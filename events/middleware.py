@@ -1,7 +1,6 @@
 """Refuse addresses that carry control characters before any view or query sees them."""
 
-from django.core.exceptions import BadRequest
-from django.http import Http404
+from django.urls import get_resolver
 
 from events.validation import URL_CONTROL_CHARACTERS
 
@@ -11,6 +10,7 @@ class ControlCharacterMiddleware:
 
     No page of the site has such a character in its address, and PostgreSQL refuses NUL
     bytes in text, so letting one through would only turn a typo or a probe into a 500.
+    The answers are the site's own translated 404 and 400 pages.
     """
 
     def __init__(self, get_response):
@@ -18,8 +18,13 @@ class ControlCharacterMiddleware:
 
     def __call__(self, request):
         if URL_CONTROL_CHARACTERS.search(request.path_info):
-            raise Http404("control character in path")
+            return self._error(request, 404)
         for key, values in request.GET.lists():
             if URL_CONTROL_CHARACTERS.search(key) or any(URL_CONTROL_CHARACTERS.search(v) for v in values):
-                raise BadRequest("control character in query string")
+                return self._error(request, 400)
         return self.get_response(request)
+
+    @staticmethod
+    def _error(request, status: int):
+        handler = get_resolver().resolve_error_handler(status)
+        return handler(request, exception=None)
