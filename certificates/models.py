@@ -97,7 +97,10 @@ class Certificate(models.Model):
     trainer_names = models.JSONField(_("trainers"), default=list, editable=False)
     signatory_name = models.CharField(_("signatory name"), max_length=200, blank=True, editable=False)
     signatory_title = models.CharField(_("signatory title"), max_length=200, blank=True, editable=False)
-    closing_text = models.TextField(_("closing text"), blank=True, max_length=SHORT_NOTE_MAX_LENGTH, editable=False)
+    closing_text = models.TextField(
+        _("closing text"), blank=True, max_length=SHORT_NOTE_MAX_LENGTH, editable=False,
+        validators=[MaxLengthValidator(SHORT_NOTE_MAX_LENGTH)],
+    )
     funding_line = models.CharField(_("funding line"), max_length=300, blank=True, editable=False)
 
     issued_at = models.DateTimeField(_("issued"), default=timezone.now, editable=False)
