@@ -48,7 +48,9 @@ class _ValidChoicesAutocompleteMixin:
 
     def optgroups(self, name, value, attr=None):
         remote = self.field.remote_field
-        to_python = remote.model._meta.get_field(remote.field_name).to_python
+        # The same field Django's AutocompleteMixin.optgroups looks the values up by.
+        to_field = getattr(remote, "field_name", self.field.model._meta.pk.attname)
+        to_python = remote.model._meta.get_field(to_field).to_python
         valid = []
         for item in value:
             try:

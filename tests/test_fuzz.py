@@ -20,14 +20,14 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls import URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from events.models import Event, OutgoingEmail, Question, Registration
-from tests.factories import EventFactory, OrganizerFactory, SessionFactory, UserFactory
+from tests.factories import EventFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -320,23 +320,24 @@ def _values(fields: dict[str, list[str]]):
     return st.fixed_dictionaries({name: one(fields[name]) for name in names})
 
 
+def _fuzz_form(client: Client, user, action: str, fields: dict[str, list[str]], counter: Counter) -> None:
+    @settings(FUZZ, max_examples=FORM_EXAMPLES)
+    @given(_values(fields))
+    def post(data):
+        if user is not None:
+            client.force_login(user)  # a previous example may have changed the password or logged out
+        counter.record(client.post(action, data))
+
+    post()
+
+
 def test_every_form_takes_generated_values_without_500(world, counter):
     clients = _clients(world["users"])
     posted = 0
     for role in ROLES:
         forms = _crawl(clients[role], _seeds_for(role, world))
         for action, fields in forms:
-            user = world["users"][role]
-
-            @settings(FUZZ, max_examples=FORM_EXAMPLES)
-            @given(_values(fields))
-            def post(data):
-                client = clients[role]
-                if user is not None:
-                    client.force_login(user)
-                counter.record(client.post(action, data))
-
-            post()
+            _fuzz_form(clients[role], world["users"][role], action, fields, counter)
             posted += 1
     print(f"\nfuzz: {posted} forms posted")
     assert posted >= 30
