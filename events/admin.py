@@ -283,7 +283,11 @@ class EventAdmin(PlatformAdminMixin, admin.ModelAdmin):
         zone = None
         extra_context = dict(extra_context or {})
         if object_id:
-            zone = Event.objects.filter(pk=object_id).values_list("city__timezone", flat=True).first()
+            try:
+                pk = Event._meta.pk.to_python(object_id)
+            except ValidationError:
+                pk = None  # not an id: the admin answers that no such event exists
+            zone = Event.objects.filter(pk=pk).values_list("city__timezone", flat=True).first() if pk else None
             if zone:
                 extra_context["subtitle"] = gettext("Dates and times are in %(zone)s.") % {"zone": zone}
         else:

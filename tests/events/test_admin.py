@@ -331,3 +331,12 @@ def test_tampered_autocomplete_ids_show_the_form_again(staff_client, city, parti
     assert response.status_code == 200
     assert "Select a valid choice." in response.content.decode()
     assert not CityMembership.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("object_id", ["x" * 300, "1x", "%00"])
+def test_an_event_address_that_is_no_id_is_not_found_in_the_admin(staff_client, object_id):
+    response = staff_client.get(f"/admin/events/event/{object_id}/change/", follow=True)
+
+    assert response.status_code in (200, 404)
+    assert response.status_code == 404 or "doesn’t exist" in response.content.decode()
