@@ -29,6 +29,9 @@ SHORT_NOTE_MAX_LENGTH = 1_000
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # In a path or a query string even tabs and line breaks are never meant.
 URL_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_CHARACTERS_MESSAGE = _(
+    "This contains invisible control characters (such as a NUL byte). Remove them and try again."
+)
 
 
 def _date_range_error() -> ValidationError:
@@ -58,10 +61,6 @@ def validate_no_control_characters(value) -> None:
     if has_control_characters(value):
         raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control_characters")
 
-
-CONTROL_CHARACTERS_MESSAGE = _(
-    "This contains invisible control characters (such as a NUL byte). Remove them and try again."
-)
 
 
 def _guarded(clean):
