@@ -3,10 +3,12 @@ from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from events.validation import SafeForm, SafeModelForm
+
 from .models import User
 
 
-class SignupForm(forms.Form):
+class SignupForm(SafeForm):
     """Extra fields on allauth's signup form."""
 
     full_name = forms.CharField(
@@ -30,7 +32,7 @@ class SignupForm(forms.Form):
         user.save(update_fields=["full_name", "preferred_language"])
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(SafeModelForm):
     class Meta:
         model = User
         fields = ["full_name", "preferred_language"]

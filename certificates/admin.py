@@ -16,9 +16,10 @@ from certificates.models import Certificate, CertificateBatch
 from certificates.services import certificates as certificate_services
 from events import permissions
 from events.admin import ReadOnlyMixin
+from events.validation import CleanInputMixin
 
 
-class RevokeActionForm(ActionForm):
+class RevokeActionForm(CleanInputMixin, ActionForm):
     reason = forms.CharField(label=_("Reason (for revocation)"), required=False, max_length=1000)
 
 

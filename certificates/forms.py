@@ -3,19 +3,22 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from certificates.models import REVOKE_REASON_MAX_LENGTH
+from events.validation import SafeForm
+
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{10,40}$")
 
 
-class RevokeForm(forms.Form):
+class RevokeForm(SafeForm):
     reason = forms.CharField(
         label=_("Reason"),
-        max_length=1000,
+        max_length=REVOKE_REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Shown on the public verification page, next to the date of revocation."),
     )
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(SafeForm):
     code = forms.CharField(
         label=_("Verification code"),
         max_length=300,

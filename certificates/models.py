@@ -10,6 +10,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -18,6 +19,9 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from events.i18n import join_list
+from events.validation import SHORT_NOTE_MAX_LENGTH
+
+REVOKE_REASON_MAX_LENGTH = 1000
 
 
 def new_verification_code() -> str:
@@ -94,7 +98,10 @@ class Certificate(models.Model):
     trainer_names = models.JSONField(_("trainers"), default=list, editable=False)
     signatory_name = models.CharField(_("signatory name"), max_length=200, blank=True, editable=False)
     signatory_title = models.CharField(_("signatory title"), max_length=200, blank=True, editable=False)
-    closing_text = models.TextField(_("closing text"), blank=True, editable=False)
+    closing_text = models.TextField(
+        _("closing text"), blank=True, max_length=SHORT_NOTE_MAX_LENGTH, editable=False,
+        validators=[MaxLengthValidator(SHORT_NOTE_MAX_LENGTH)],
+    )
     funding_line = models.CharField(_("funding line"), max_length=300, blank=True, editable=False)
 
     issued_at = models.DateTimeField(pgettext_lazy("date of issue", "issued"), default=timezone.now, editable=False)
@@ -114,7 +121,10 @@ class Certificate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False,
         verbose_name=_("revoked by")
     )
-    revoked_reason = models.TextField(_("reason for revocation"), blank=True, editable=False)
+    revoked_reason = models.TextField(
+        _("reason for revocation"), blank=True, max_length=REVOKE_REASON_MAX_LENGTH, editable=False,
+        validators=[MaxLengthValidator(REVOKE_REASON_MAX_LENGTH)],
+    )
 
     objects = CertificateQuerySet.as_manager()
 

@@ -15,8 +15,12 @@ from contextlib import nullcontext
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -37,9 +41,62 @@ from events.models import (
 from events.services import emails as email_services
 from events.services import events as event_services
 from events.templatetags.events_tags import local_datetime
+from events.validation import TRANSLATIONS_JSON_MAX_LENGTH, SafeModelForm
 
 
-class PlatformAdminMixin:
+class _ValidChoicesAutocompleteMixin:
+    """Django's autocomplete widgets look up the submitted ids as they are: drop those that are no ids."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        # The same field Django's AutocompleteMixin.optgroups looks the values up by.
+        to_field = getattr(remote, "field_name", self.field.model._meta.pk.attname)
+        to_python = remote.model._meta.get_field(to_field).to_python
+        valid = []
+        for item in value:
+            try:
+                to_python(item)
+            except ValidationError:
+                continue
+            valid.append(item)
+        return super().optgroups(name, valid, attr)
+
+
+class _SafeAutocompleteSelect(_ValidChoicesAutocompleteMixin, AutocompleteSelect):
+    pass
+
+
+class _SafeAutocompleteSelectMultiple(_ValidChoicesAutocompleteMixin, AutocompleteSelectMultiple):
+    pass
+
+
+class AdminInputGuardMixin:
+    """Tampered admin posts get a message, not a 500 (the fuzz test in tests/test_fuzz.py posts them)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        widget = getattr(getattr(formfield, "widget", None), "widget", None)
+        for plain, safe in ((AutocompleteSelectMultiple, _SafeAutocompleteSelectMultiple),
+                            (AutocompleteSelect, _SafeAutocompleteSelect)):
+            if type(widget) is plain:
+                widget.__class__ = safe
+                break
+        return formfield
+
+    def response_action(self, request, queryset):
+        pk = self.model._meta.pk
+        try:
+            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+                pk.to_python(value)
+        except ValidationError:
+            self.message_user(
+                request, gettext("The selection was sent incomplete. Reload the list and try again."), messages.WARNING
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
+
+
+class PlatformAdminMixin(AdminInputGuardMixin):
     """Every platform admin may use these pages; nobody else may."""
 
     def has_module_permission(self, request):
@@ -79,6 +136,7 @@ class ReadOnlyMixin(PlatformAdminMixin):
 
 
 class CityMembershipInline(PlatformAdminMixin, admin.TabularInline):
+    form = SafeModelForm
     model = CityMembership
     extra = 1
     autocomplete_fields = ["user"]
@@ -88,6 +146,7 @@ class CityMembershipInline(PlatformAdminMixin, admin.TabularInline):
 
 @admin.register(City)
 class CityAdmin(PlatformAdminMixin, admin.ModelAdmin):
+    form = SafeModelForm
     list_display = ["name", "country", "timezone", "default_language", "organizer_count", "event_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ("name",)}
@@ -127,6 +186,7 @@ class CityAdmin(PlatformAdminMixin, admin.ModelAdmin):
 
 @admin.register(CityMembership)
 class CityMembershipAdmin(PlatformAdminMixin, admin.ModelAdmin):
+    form = SafeModelForm
     list_display = ["user", "city", "role", "created_at"]
     list_filter = ["city", "role"]
     search_fields = ["user__email", "user__full_name", "city__name"]
@@ -137,10 +197,19 @@ class CityMembershipAdmin(PlatformAdminMixin, admin.ModelAdmin):
 # Events -------------------------------------------------------------------------------------------
 
 
-class SessionAdminForm(forms.ModelForm):
+def _formfield(db_field, **kwargs):
+    if isinstance(db_field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    if isinstance(db_field, models.JSONField):
+        kwargs["max_length"] = TRANSLATIONS_JSON_MAX_LENGTH
+    return db_field.formfield(**kwargs)
+
+
+class SessionAdminForm(SafeModelForm):
     class Meta:
         model = Session
         fields = ["title", "translations", "starts_at", "ends_at", "room"]
+        formfield_callback = _formfield
         help_texts = {"translations": _('{"en": {"title": "…"}}: the title in other languages.')}
 
     def clean_translations(self):
@@ -165,13 +234,7 @@ class SessionInline(PlatformAdminMixin, admin.TabularInline):
     ordering = ["starts_at", "id"]
 
 
-def _formfield(db_field, **kwargs):
-    if isinstance(db_field, models.URLField):
-        kwargs["assume_scheme"] = "https"
-    return db_field.formfield(**kwargs)
-
-
-class EventAdminForm(forms.ModelForm):
+class EventAdminForm(SafeModelForm):
     class Meta:
         model = Event
         fields = ["city", "trainers", *event_services.EVENT_FIELDS, "translations"]
@@ -274,7 +337,11 @@ class EventAdmin(PlatformAdminMixin, admin.ModelAdmin):
         zone = None
         extra_context = dict(extra_context or {})
         if object_id:
-            zone = Event.objects.filter(pk=object_id).values_list("city__timezone", flat=True).first()
+            try:
+                pk = Event._meta.pk.to_python(object_id)
+            except ValidationError:
+                pk = None  # not an id: the admin answers that no such event exists
+            zone = Event.objects.filter(pk=pk).values_list("city__timezone", flat=True).first() if pk else None
             if zone:
                 extra_context["subtitle"] = gettext("Dates and times are in %(zone)s.") % {"zone": zone}
         else:

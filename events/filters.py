@@ -1,29 +1,17 @@
 """The event-list filter form, shared by the list page and filtered calendar feeds."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.content import search_terms
 from events.models import LANGUAGE_CHOICES, City, Event
-
-# Far enough for any programme, near enough that a shift to UTC never leaves the calendar (year 1 or 9999).
-EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2199, 12, 31)
+from events.validation import SafeForm, validate_programme_date
 
 
-def validate_programme_date(value: date) -> None:
-    if not EARLIEST_DATE <= value <= LATEST_DATE:
-        raise ValidationError(
-            _("Choose a date between %(earliest)s and %(latest)s."),
-            code="out_of_range",
-            params={"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
-        )
-
-
-class EventFilterForm(forms.Form):
+class EventFilterForm(SafeForm):
     q = forms.CharField(
         label=_("Search"),
         required=False,

@@ -20,12 +20,20 @@ from django.db.models.functions import Lower
 from django.forms.models import model_to_dict
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from events.i18n import join_list
 from events.models import City, Event, Session
 from events.services import events as event_services
 from events.services.registrations import RegistrationError
+from events.validation import (
+    SHORT_NOTE_MAX_LENGTH,
+    TRANSLATIONS_JSON_MAX_LENGTH,
+    SafeForm,
+    SafeModelForm,
+    validate_programme_date,
+)
 
 # What <input type="datetime-local"> sends and expects; seconds would only clutter the picker.
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -45,6 +53,10 @@ def _formfield(model_field, **kwargs):
         kwargs["assume_scheme"] = "https"
     if isinstance(model_field, models.DateTimeField):
         kwargs["widget"] = LocalDateTimeInput
+        kwargs["validators"] = [validate_programme_date]
+    if isinstance(model_field, models.JSONField):
+        # Texts in other languages, as JSON: every language's longest texts fit, nothing beyond.
+        kwargs["max_length"] = TRANSLATIONS_JSON_MAX_LENGTH
     return model_field.formfield(**kwargs)
 
 
@@ -52,8 +64,22 @@ class TrainerEmailsField(forms.Field):
     """Trainers typed as email addresses of existing accounts, one per line or comma-separated."""
 
     widget = forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"})
+    max_length = 5_000
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "maxlength": str(self.max_length)}
 
     def to_python(self, value) -> list[str]:
+        if value and len(value) > self.max_length:
+            raise ValidationError(
+                ngettext(
+                    "Enter at most %(max)d character of email addresses.",
+                    "Enter at most %(max)d characters of email addresses.",
+                    self.max_length,
+                ),
+                code="max_length",
+                params={"max": self.max_length},
+            )
         emails = []
         for part in re.split(r"[\s,;]+", value or ""):
             email = part.strip().lower()
@@ -100,7 +126,7 @@ class TrainerEmailsField(forms.Field):
         return self.to_python(self.prepare_value(initial)) != self.to_python(data)
 
 
-class EventForm(forms.ModelForm):
+class EventForm(SafeModelForm):
     capacity = forms.IntegerField(
         label=_("Capacity"),
         required=False,
@@ -236,7 +262,7 @@ class EventForm(forms.ModelForm):
         return data
 
 
-class SessionForm(forms.ModelForm):
+class SessionForm(SafeModelForm):
     """A session; its title can be given in other languages than the event's (``tr_<lang>_title``)."""
 
     class Meta:
@@ -440,7 +466,7 @@ class EventEditor:
                 event_services.session_update(session=session, **values)
 
 
-class DuplicateForm(forms.Form):
+class DuplicateForm(SafeForm):
     weeks = forms.IntegerField(
         label=_("Shift by weeks"),
         min_value=0,
@@ -453,11 +479,11 @@ class DuplicateForm(forms.Form):
     )
 
 
-class CancelForm(forms.Form):
+class CancelForm(SafeForm):
     reason = forms.CharField(
         label=_("Reason (optional)"),
         required=False,
-        max_length=1000,
+        max_length=SHORT_NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Sent to everyone registered, together with the cancellation."),
     )

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from events.services.attendance import normalize_code
+from events.validation import SafeForm
 
 
 class IdListField(forms.Field):
@@ -20,7 +21,7 @@ class IdListField(forms.Field):
             raise forms.ValidationError(_("The sheet was sent incomplete. Please reload it and save again."))
 
 
-class SheetForm(forms.Form):
+class SheetForm(SafeForm):
     """The whole sheet in one post: which rows were listed, which were ticked before, which are ticked now.
 
     Comparing with the state the page was drawn in, rather than with the database,
@@ -38,14 +39,14 @@ class SheetForm(forms.Form):
         return {pk: pk in now for pk in (before ^ now)}
 
 
-class MarkForm(forms.Form):
+class MarkForm(SafeForm):
     """One toggle, sent by the sheet's script as each box changes."""
 
     registration = forms.IntegerField(min_value=1)
     present = forms.BooleanField(required=False)
 
 
-class CodeForm(forms.Form):
+class CodeForm(SafeForm):
     code = forms.CharField(
         label=_("Participant's code"),
         max_length=40,
@@ -77,8 +78,10 @@ class RoomCodeForm(CodeForm):
         self.fields["code"].help_text = _("10 letters and digits; spaces do not matter.")
 
 
-class WalkInForm(forms.Form):
-    email = forms.EmailField(label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+class WalkInForm(SafeForm):
+    email = forms.EmailField(
+        label=_("Email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
     full_name = forms.CharField(
         label=_("Full name"),
         max_length=200,

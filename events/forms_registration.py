@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from events.content import ShownText, pick_text
 from events.models import Question
+from events.validation import SafeForm
 
 # Bump whenever CONSENT_NOTICE changes in substance: each registration stores the
 # version its participant agreed to.
@@ -74,7 +75,7 @@ def _question_field_of_kind(question: Question, choices: list, common: dict) -> 
     raise ValueError(f"unknown question kind {kind!r}")
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(SafeForm):
     """One field per question of the event (``q_<id>``), then the consent checkbox.
 
     Only the event's own questions become fields, so tampered or foreign question

@@ -12,15 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Question, Registration
 from events.services.registration_admin import (
     CHOICE_KINDS,
+    CHOICES_TEXT_MAX_LENGTH,
     MAX_CHOICE_VALUE_LENGTH,
     QuestionError,
     clean_choices,
 )
+from events.validation import MESSAGE_MAX_LENGTH, SafeForm
 
-MESSAGE_MAX_LENGTH = 2000
 
-
-class RegistrationFilterForm(forms.Form):
+class RegistrationFilterForm(SafeForm):
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("All statuses"))] + Registration.Status.choices, required=False
     )
@@ -42,7 +42,7 @@ class RegistrationFilterForm(forms.Form):
         return queryset
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(SafeForm):
     """Approve or reject, with an optional message to the participant."""
 
     message = forms.CharField(
@@ -53,7 +53,7 @@ class DecisionForm(forms.Form):
     )
 
 
-class CancelForm(forms.Form):
+class CancelForm(SafeForm):
     reason = forms.CharField(
         label=_("Reason (sent to the participant)"),
         max_length=MESSAGE_MAX_LENGTH,
@@ -68,7 +68,7 @@ class CancelForm(forms.Form):
         return reason
 
 
-class AddByEmailForm(forms.Form):
+class AddByEmailForm(SafeForm):
     email = forms.EmailField(
         label=_("Email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off"})
     )
@@ -145,7 +145,7 @@ def parse_choices_text(text: str) -> list[dict[str, Any]]:
     return choices
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(SafeForm):
     kind = forms.ChoiceField(label=_("Kind of answer"), choices=Question.Kind.choices)
     label = forms.CharField(
         label=_("Question"),
@@ -157,6 +157,7 @@ class QuestionForm(forms.Form):
     choices_text = forms.CharField(
         label=_("Choices"),
         required=False,
+        max_length=CHOICES_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
         help_text=_(
             "Only for single and multiple choice: one choice per line, written value|label, for example "

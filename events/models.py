@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Q
 from django.urls import reverse
@@ -15,6 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from events.content import LocalizedText, field_translations, pick_text
+from events.markup import render_markdown
+from events.validation import (
+    MARKDOWN_MAX_LENGTH,
+    MESSAGE_MAX_LENGTH,
+    SHORT_NOTE_MAX_LENGTH,
+    validate_programme_date,
+)
 
 # Languages an event can be delivered in, or a city speaks: every language Django
 # knows, with names translated into the reader's language.
@@ -41,13 +48,20 @@ class City(models.Model):
     timezone = models.CharField(_("time zone"), max_length=64, validators=[validate_timezone])
     default_language = models.CharField(_("default language"), max_length=10, choices=LANGUAGE_CHOICES)
     narrative = models.TextField(
-        _("narrative"), blank=True, help_text=_("The city's integration strategy in a few paragraphs (Markdown).")
+        _("narrative"), blank=True, max_length=MARKDOWN_MAX_LENGTH,
+        validators=[MaxLengthValidator(MARKDOWN_MAX_LENGTH)],
+        help_text=_("The city's integration strategy in a few paragraphs (Markdown)."),
     )
+    # ``narrative`` rendered and sanitised by ``save()`` (events.markup), so a page view never parses Markdown.
+    narrative_html = models.TextField(blank=True, editable=False)
     logo = models.ImageField(_("logo"), upload_to="cities/logos/", blank=True)
     signature_image = models.ImageField(_("signature image"), upload_to="cities/signatures/", blank=True)
     signatory_name = models.CharField(_("signatory name"), max_length=200, blank=True)
     signatory_title = models.CharField(_("signatory title"), max_length=200, blank=True)
-    certificate_closing_text = models.TextField(_("certificate closing text"), blank=True)
+    certificate_closing_text = models.TextField(
+        _("certificate closing text"), blank=True, max_length=SHORT_NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(SHORT_NOTE_MAX_LENGTH)],
+    )
     funding_line = models.CharField(
         _("funding line"), max_length=300, blank=True, help_text=_("Printed on certificates; empty uses the site default.")
     )
@@ -66,6 +80,15 @@ class City(models.Model):
 
     def get_absolute_url(self):
         return reverse("events:city_detail", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs):
+        # Cities have no service of their own (the admin and seed_demo write them): the rendered
+        # narrative is kept here, so the city page never parses Markdown.
+        self.narrative_html = render_markdown(self.narrative)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "narrative" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "narrative_html"}
+        super().save(*args, **kwargs)
 
     @cached_property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
@@ -152,7 +175,14 @@ class Event(models.Model):
     area = models.CharField(_("strategy area"), max_length=20, choices=Area.choices)
     title = models.CharField(_("title"), max_length=200)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
-    description = models.TextField(_("description"), blank=True, help_text=_("Markdown is allowed."))
+    description = models.TextField(
+        _("description"), blank=True, max_length=MARKDOWN_MAX_LENGTH,
+        validators=[MaxLengthValidator(MARKDOWN_MAX_LENGTH)], help_text=_("Markdown is allowed."),
+    )
+    # ``description`` rendered and sanitised by the event services when saved (events.markup), and
+    # each translated description likewise ({lang: html}), so no page view parses Markdown.
+    description_html = models.TextField(blank=True, editable=False)
+    description_html_translations = models.JSONField(default=dict, blank=True, editable=False)
     language = models.CharField(_("language of delivery"), max_length=10, choices=LANGUAGE_CHOICES)
     # {"en": {"title": "...", "summary": "...", "description": "..."}, "uk": {...}}: the texts in other
     # languages; the columns above hold them in `language`. Written by the event services only.
@@ -180,8 +210,12 @@ class Event(models.Model):
         _("registrations need approval"), default=False,
         help_text=_("Registrations stay pending until an organizer approves them."),
     )
-    registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
-    registration_closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)
+    registration_opens_at = models.DateTimeField(
+        _("registration opens"), null=True, blank=True, validators=[validate_programme_date]
+    )
+    registration_closes_at = models.DateTimeField(
+        _("registration closes"), null=True, blank=True, validators=[validate_programme_date]
+    )
     eligibility_percent = models.PositiveSmallIntegerField(
         _("attendance needed for a certificate (%)"), null=True, blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
@@ -243,6 +277,21 @@ class Event(models.Model):
             language=language,
         )
 
+    def description_html_in(self, language: str) -> str:
+        """The stored, sanitised HTML of the description in ``language`` (as picked by ``localized``)."""
+        if not language or language == self.language:
+            return self.description_html
+        return self.description_html_translations.get(language, "")
+
+    def render_descriptions(self) -> None:
+        """Fill ``description_html`` and its translations from the Markdown (the event services call it)."""
+        self.description_html = render_markdown(self.description)
+        self.description_html_translations = {
+            lang: render_markdown(texts["description"])
+            for lang, texts in (self.translations or {}).items()
+            if texts.get("description")
+        }
+
     def translation_gaps(self) -> list[tuple[str, list[str]]]:
         """``(language, fields still to translate)`` for each site language, other than the event's own,
         lacking a translation of a text the event has."""
@@ -303,8 +352,8 @@ class Event(models.Model):
 class Session(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("event"))
     title = models.CharField(_("title"), max_length=200, blank=True, help_text=_("Optional, e.g. Module 2: bias."))
-    starts_at = models.DateTimeField(_("start"))
-    ends_at = models.DateTimeField(_("end"))
+    starts_at = models.DateTimeField(_("start"), validators=[validate_programme_date])
+    ends_at = models.DateTimeField(_("end"), validators=[validate_programme_date])
     room = models.CharField(_("room"), max_length=200, blank=True)
     # {"en": {"title": "..."}}: the session's title in other languages than its event's.
     translations = models.JSONField(_("translations"), default=dict, blank=True)
@@ -375,7 +424,9 @@ class Registration(models.Model):
     )
     consent_text_version = models.CharField(max_length=40, blank=True, verbose_name=_("consent text version"))
     consent_given_at = models.DateTimeField(null=True, blank=True, verbose_name=_("consent given on"))
-    decision_message = models.TextField(_("message"), blank=True)
+    decision_message = models.TextField(
+        _("message"), blank=True, max_length=MESSAGE_MAX_LENGTH, validators=[MaxLengthValidator(MESSAGE_MAX_LENGTH)]
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("decided by")
@@ -386,7 +437,9 @@ class Registration(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("cancelled by")
     )
-    cancel_reason = models.TextField(_("reason"), blank=True)
+    cancel_reason = models.TextField(
+        _("reason"), blank=True, max_length=MESSAGE_MAX_LENGTH, validators=[MaxLengthValidator(MESSAGE_MAX_LENGTH)]
+    )
     # Personal check-in code printed as a QR code; unique across all events.
     checkin_code = models.CharField(
         max_length=16, unique=True, default=new_short_code, editable=False, verbose_name=_("check-in code")

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from events.content import search_text_for
+from events.markup import render_markdown
 from events.models import City, CityMembership, Event, Registration, Session
 
 
@@ -74,6 +75,15 @@ class EventFactory(factory.django.DjangoModelFactory):
             o.city.name, o.venue_name, o.title, o.summary, getattr(o, "description", ""),
             *(text for values in o.translations.values() for text in values.values()),
         )
+    )
+    description = ""
+    description_html = factory.LazyAttribute(lambda event: render_markdown(event.description))
+    description_html_translations = factory.LazyAttribute(
+        lambda event: {
+            lang: render_markdown(texts["description"])
+            for lang, texts in event.translations.items()
+            if texts.get("description")
+        }
     )
 
     @factory.post_generation

@@ -30,10 +30,17 @@ from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from certificates import pdf
-from certificates.models import Certificate, CertificateBatch, CertificateSequence, certificate_upload_to
+from certificates.models import (
+    REVOKE_REASON_MAX_LENGTH,
+    Certificate,
+    CertificateBatch,
+    CertificateSequence,
+    certificate_upload_to,
+)
 from certificates.services.eligibility import hours_from, registrations_with_attendance
 from events.models import City, Event, Registration, Session
 from events.services.emails import email_queue
@@ -330,6 +337,15 @@ def certificate_revoke(*, certificate: Certificate, actor: User | None, reason: 
     reason = (reason or "").strip()
     if not reason:
         raise CertificateError(_("Please give the reason for revoking this certificate."))
+    if len(reason) > REVOKE_REASON_MAX_LENGTH:
+        raise CertificateError(
+            ngettext(
+                "The reason is longer than %(max)d character.",
+                "The reason is longer than %(max)d characters.",
+                REVOKE_REASON_MAX_LENGTH,
+            )
+            % {"max": REVOKE_REASON_MAX_LENGTH}
+        )
     locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if not locked.is_valid:
         raise CertificateError(_("Only a valid certificate can be revoked."))

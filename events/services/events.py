@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
@@ -16,6 +17,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from events.content import search_text_for
 from events.models import City, Event, Session
+from events.validation import EARLIEST_DATE, LATEST_DATE, validate_programme_date
 
 # Changing any of these moves the event in participants' calendars.
 PLACE_FIELDS = ("venue_name", "venue_address", "online_url", "latitude", "longitude")
@@ -137,10 +139,21 @@ def _notify_changed(event: Event) -> None:
 
 
 def _shift_local(value: datetime | None, shift: timedelta, city: City) -> datetime | None:
-    """Move an instant by ``shift`` on the city's wall clock, so 10:00 stays 10:00 across a DST change."""
+    """Move an instant by ``shift`` on the city's wall clock, so 10:00 stays 10:00 across a DST change.
+
+    Raises ``EventError`` when the result would leave the years the site plans for.
+    """
     if value is None:
         return None
-    return (timezone.localtime(value, city.tzinfo) + shift).astimezone(UTC)
+    try:
+        shifted = (timezone.localtime(value, city.tzinfo) + shift).astimezone(UTC)
+        validate_programme_date(shifted)
+    except (OverflowError, ValidationError):
+        raise EventError(
+            _("The copy would fall outside %(earliest)s – %(latest)s. Choose a smaller shift.")
+            % {"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()}
+        ) from None
+    return shifted
 
 
 @transaction.atomic
@@ -158,6 +171,7 @@ def event_create(
     event.translations = clean_translations(translations, model=Event, source_language=event.language)
     event.search_text = _event_search_text(event)
     event.full_clean(exclude=["starts_at", "ends_at"])
+    event.render_descriptions()
     event.save()
     event.trainers.set(trainers)
     return event
@@ -198,8 +212,12 @@ def event_update(
     if place_changed:
         event.sequence += 1
     event.full_clean(exclude=["starts_at", "ends_at"])
+    rendered = []
+    if "description" in fields or translations is not None:
+        event.render_descriptions()
+        rendered = ["description_html", "description_html_translations"]
     # Only what this function owns: the dates are the sessions' business and may have moved in this transaction.
-    event.save(update_fields=[*fields, "translations", "search_text", "sequence", "updated_at"])
+    event.save(update_fields=[*fields, *rendered, "translations", "search_text", "sequence", "updated_at"])
     if trainers is not None:
         event.trainers.set(trainers)
     if place_changed and event.status == Event.Status.PUBLISHED:

@@ -26,6 +26,9 @@ from events.services.registrations import RegistrationError, registration_create
 CHOICE_KINDS = (Question.Kind.SINGLE_CHOICE, Question.Kind.MULTIPLE_CHOICE)
 MAX_CHOICE_VALUE_LENGTH = 100
 MAX_CHOICE_LABEL_LENGTH = 200
+MAX_CHOICES = 50
+# The organizer's "value|label|es=…" lines for MAX_CHOICES choices, with room for translations.
+CHOICES_TEXT_MAX_LENGTH = 20_000
 
 
 class QuestionError(Exception):
@@ -208,6 +211,15 @@ def clean_choices(*, kind: str, choices: list[dict[str, Any]] | None) -> list[di
     available = dict(settings.LANGUAGES)
     cleaned: list[dict[str, Any]] = []
     seen: set[str] = set()
+    if len(choices or []) > MAX_CHOICES:
+        raise QuestionError(
+            ngettext(
+                "A question can offer at most %(max)d choice.",
+                "A question can offer at most %(max)d choices.",
+                MAX_CHOICES,
+            )
+            % {"max": MAX_CHOICES}
+        )
     for choice in choices or []:
         value = str(choice.get("value", "")).strip()
         label = " ".join(str(choice.get("label", "")).split()) or value
@@ -231,6 +243,11 @@ def clean_choices(*, kind: str, choices: list[dict[str, Any]] | None) -> list[di
             if code not in available:
                 raise QuestionError(_("“%(code)s” is not a language of this site.") % {"code": code})
             text = " ".join(str(text or "").split())
+            if len(text) > MAX_CHOICE_LABEL_LENGTH:
+                raise QuestionError(
+                    _("The label of “%(value)s” is longer than %(max)d characters.")
+                    % {"value": value, "max": MAX_CHOICE_LABEL_LENGTH}
+                )
             if text:
                 translations[code] = text
         cleaned.append({"value": value, "label": label, "translations": translations})

@@ -30,6 +30,7 @@ from accounts.models import User
 from events import permissions
 from events.background import in_background, run_in_background
 from events.models import Answer, Event, OutgoingEmail, Question, Registration
+from events.validation import MESSAGE_MAX_LENGTH
 
 logger = logging.getLogger(__name__)
 
@@ -625,11 +626,28 @@ def _reload(registration: Registration, event: Event) -> Registration:
     return fresh
 
 
+def _bounded_text(text: str) -> str:
+    """A reason or message for the participant, within what the registration row keeps."""
+    text = (text or "").strip()
+    if len(text) > MESSAGE_MAX_LENGTH:
+        raise RegistrationError(
+            ngettext(
+                "The message is longer than %(max)d character.",
+                "The message is longer than %(max)d characters.",
+                MESSAGE_MAX_LENGTH,
+            )
+            % {"max": MESSAGE_MAX_LENGTH},
+            code="too_long",
+        )
+    return text
+
+
 def registration_cancel(*, registration: Registration, actor: User, reason: str = "") -> Registration:
     """Cancel a registration: by its participant until the event starts, by an organizer any time.
 
     A freed seat goes to the first person on the waiting list in the same transaction.
     """
+    reason = _bounded_text(reason)
     with transaction.atomic():
         event = _lock_event(registration.event_id)
         current = _reload(registration, event)
@@ -648,7 +666,7 @@ def registration_cancel(*, registration: Registration, actor: User, reason: str 
         current.status = Status.CANCELLED
         current.cancelled_at = now
         current.cancelled_by = actor
-        current.cancel_reason = reason.strip()
+        current.cancel_reason = reason
         current.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"])
         promoted = _fill_free_seats(event) if was_confirmed else []
         by_organizer = not is_own
@@ -674,6 +692,7 @@ def _require_organizer(actor: User | None, event: Event) -> None:
 
 def registration_approve(*, registration: Registration, actor: User, message: str = "") -> Registration:
     """Approve a pending registration: confirmed when a seat is free, else onto the waiting list."""
+    message = _bounded_text(message)
     with transaction.atomic():
         event = _lock_event(registration.event_id)
         _require_organizer(actor, event)
@@ -681,7 +700,7 @@ def registration_approve(*, registration: Registration, actor: User, message: st
         if current.status != Status.PENDING:
             raise RegistrationError(_("Only pending registrations can be approved."), code="state")
         free = _seats_free(event)
-        current.decision_message = message.strip()
+        current.decision_message = message
         current.decided_by = actor
         current.decided_at = timezone.now()
         if free is None or free > 0:
@@ -702,6 +721,7 @@ def registration_approve(*, registration: Registration, actor: User, message: st
 
 def registration_reject(*, registration: Registration, actor: User, message: str = "") -> Registration:
     """Turn down a pending, waiting or confirmed registration; a freed seat is filled at once."""
+    message = _bounded_text(message)
     with transaction.atomic():
         event = _lock_event(registration.event_id)
         _require_organizer(actor, event)
@@ -710,7 +730,7 @@ def registration_reject(*, registration: Registration, actor: User, message: str
             raise RegistrationError(_("This registration is no longer active."), code="state")
         was_confirmed = current.status == Status.CONFIRMED
         current.status = Status.REJECTED
-        current.decision_message = message.strip()
+        current.decision_message = message
         current.decided_by = actor
         current.decided_at = timezone.now()
         current.save(update_fields=["status", "decision_message", "decided_by", "decided_at", "updated_at"])

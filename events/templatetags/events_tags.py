@@ -1,7 +1,9 @@
-"""Presentation helpers: sanitised Markdown and times in the city's zone with its name."""
+"""Presentation helpers: times in the city's zone with its name.
 
-import markdown as md
-import nh3
+Markdown is not rendered here: ``events.markup`` renders it once when a text is saved, and
+templates show the stored, sanitised ``description_html`` / ``narrative_html``.
+"""
+
 from django import template
 from django.utils import formats, timezone, translation
 from django.utils.html import format_html
@@ -11,24 +13,6 @@ from django.utils.translation import gettext as _
 from events.content import LocalizedText, ShownText
 
 register = template.Library()
-
-_ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "h2", "h3", "h4", "blockquote", "code", "pre", "hr",
-}
-
-
-@register.filter
-def markdown(text: str) -> str:
-    """Markdown to HTML with everything that could run script stripped out."""
-    html = md.markdown(text or "", extensions=["sane_lists"], output_format="html")
-    clean = nh3.clean(
-        html,
-        tags=_ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-    )
-    return mark_safe(clean)
 
 
 def _local(value, tz):
@@ -127,6 +111,12 @@ def _localized(obj, field: str) -> LocalizedText:
     if field == "label":
         return obj.localized_label()
     return obj.localized(field)
+
+
+@register.filter
+def description_html(event, language: str):
+    """``{{ event|description_html:description.language }}``: the description's stored, sanitised HTML."""
+    return mark_safe(event.description_html_in(language))  # noqa: S308 - sanitised by events.markup when saved
 
 
 @register.filter

@@ -133,7 +133,11 @@ def event_duplicate(request, pk):
         messages.error(request, " ".join(form.errors["weeks"]))
         return redirect(event)
     weeks = form.cleaned_data["weeks"] or 0
-    copy = event_services.event_duplicate(event=event, actor=request.user, shift=timedelta(weeks=weeks))
+    try:
+        copy = event_services.event_duplicate(event=event, actor=request.user, shift=timedelta(weeks=weeks))
+    except event_services.EventError as error:
+        messages.error(request, str(error))
+        return redirect(event)
     messages.success(request, _("This is a draft copy of “%(title)s”. Check its dates, then publish it.") % {"title": event.localized("title").text})
     return redirect("events:manage_event_edit", pk=copy.pk)
 

@@ -308,3 +308,35 @@ def test_session_inline_deletion_goes_through_the_services(staff_client, city):
     event.refresh_from_db()
     assert not Session.objects.filter(pk=second.pk).exists()
     assert event.ends_at == first.ends_at
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("selected", ["", "abc", "1:2"])
+def test_a_tampered_action_selection_gets_a_message_not_a_500(staff_client, event, selected):
+    response = staff_client.post(
+        _url(Event, "changelist"), {"action": "delete_selected", "_selected_action": [selected]}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "The selection was sent incomplete. Reload the list and try again." in response.content.decode()
+    assert Event.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.django_db
+def test_tampered_autocomplete_ids_show_the_form_again(staff_client, city, participant):
+    response = staff_client.post(
+        _url(CityMembership, "add"), {"city": str(city.pk), "user": ":", "role": "organizer"}
+    )
+
+    assert response.status_code == 200
+    assert "Select a valid choice." in response.content.decode()
+    assert not CityMembership.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("object_id", ["x" * 300, "1x", "%00"])
+def test_an_event_address_that_is_no_id_is_not_found_in_the_admin(staff_client, object_id):
+    response = staff_client.get(f"/admin/events/event/{object_id}/change/", follow=True)
+
+    assert response.status_code in (200, 404)
+    assert response.status_code == 404 or "doesn’t exist" in response.content.decode()
