@@ -74,6 +74,9 @@ class AdminInputGuardMixin:
     """Tampered admin posts get a message, not a 500 (the fuzz test in tests/test_fuzz.py posts them)."""
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.JSONField):
+            # Texts in other languages, typed as JSON: bounded like every other text input.
+            kwargs.setdefault("max_length", TRANSLATIONS_JSON_MAX_LENGTH)
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         widget = getattr(getattr(formfield, "widget", None), "widget", None)
         for plain, safe in ((AutocompleteSelectMultiple, _SafeAutocompleteSelectMultiple),

@@ -29,6 +29,10 @@ SYSTEM_WRITTEN = {
     "events.OutgoingEmail.body_text", "events.OutgoingEmail.body_html", "events.OutgoingEmail.calendar_body",
     "events.OutgoingEmail.last_error", "certificates.CertificateBatch.error",
     "events.City.narrative_html", "events.Event.description_html",
+    # Derived by the event services from texts that are bounded themselves.
+    "events.Event.search_text",
+    # The real body of a secret email until it is sent; written by the email services only.
+    "events.OutgoingEmail.secret_text", "events.OutgoingEmail.secret_html",
 }
 
 

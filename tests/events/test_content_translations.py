@@ -426,3 +426,22 @@ def test_the_admin_session_form_validates_title_translations(city):
     )
     assert not form.is_valid()
     assert "Latvian is the language of delivery" in form.errors["translations"][0]
+
+
+def test_a_translated_description_is_rendered_once_when_saved_and_shown_in_its_language(client, city):
+    event = make_event(
+        city,
+        description="**Kopā** vakarā.",
+        translations={"en": {"title": "Neighbours' evening", "description": "Together in the **evening**."}},
+    )
+    assert event.description_html_translations == {"en": "<p>Together in the <strong>evening</strong>.</p>"}
+
+    english = client.get(event.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    latvian = client.get(event.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="lv").content.decode()
+    assert "Together in the <strong>evening</strong>." in english and "Kopā" not in english
+    assert "<strong>Kopā</strong> vakarā." in latvian
+
+    # Changing the translation renders it again; no page view parses Markdown.
+    event_services.event_update(event=event, translations={"en": {"description": "Now *later*."}})
+    event.refresh_from_db()
+    assert event.description_html_translations == {"en": "<p>Now <em>later</em>.</p>"}

@@ -114,7 +114,7 @@ def test_the_migration_renders_existing_rows(city):
 
     Event.objects.filter(pk=EventFactory(city=city, description="*old*").pk).update(description_html="")
     City.objects.filter(pk=city.pk).update(narrative="**old**", narrative_html="")
-    migration = importlib.import_module("events.migrations.0002_input_bounds_and_rendered_markdown")
+    migration = importlib.import_module("events.migrations.0005_input_bounds_and_rendered_markdown")
 
     migration.render_stored_markdown(apps, None)
 
