@@ -182,6 +182,9 @@ PAGES = [
     ("personal feed, wrong token", "get", lambda f: reverse("calendars:personal_feed", args=["not-a-token"]), None,
      dict.fromkeys(ROLES, 404)),
     # Infrastructure
+    ("untranslated list", "get", lambda f: reverse("events:manage_untranslated", args=["riga"]), None,
+     {"anonymous": LOGIN, "participant": 403, "trainer": 403, "organizer": 200, "other_organizer": 403, "staff": 200}),
+    ("JavaScript catalogue", "get", lambda f: reverse("javascript_catalog", args=["pl"]), None, dict.fromkeys(ROLES, 200)),
     ("health check", "get", lambda f: reverse("healthz"), None, dict.fromkeys(ROLES, 200)),
     ("city logo", "get", lambda f: reverse("city_logo", args=["riga.png"]), None, dict.fromkeys(ROLES, 200)),
     ("not a city logo", "get", lambda f: reverse("city_logo", args=["../signatures/riga.png"]), None,
@@ -270,7 +273,7 @@ COVERED_URL_NAMES = {
     "attendance:overview", "attendance:sheet", "attendance:mark", "attendance:mark_all", "attendance:walk_in",
     "attendance:checkin", "attendance:room", "attendance:signin_sheet", "attendance:self_checkin_entry",
     "attendance:self_checkin", "calendars:events_feed", "calendars:event_ics", "calendars:city_feed",
-    "calendars:personal_feed", "healthz", "city_logo",
+    "calendars:personal_feed", "healthz", "city_logo", "events:manage_untranslated", "javascript_catalog",
 }
 
 
