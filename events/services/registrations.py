@@ -29,6 +29,8 @@ from accounts.models import User
 from events import permissions
 from events.background import in_background, run_in_background
 from events.models import Answer, Event, OutgoingEmail, Question, Registration
+from api.models import WebhookEventType
+from api.services.webhooks import webhook_emit
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,15 @@ class RegistrationError(Exception):
 
 
 # --------------------------------------------------------------------------- locking and counting
+
+
+def _webhook(event_type: str, registration: Registration, city_id: int | None = None) -> None:
+    """The webhook outbox rows of a registration change, in the change's transaction (ids only)."""
+    webhook_emit(
+        event_type=event_type,
+        city_id=city_id or registration.event.city_id,
+        data={"event": registration.event_id, "registration": registration.pk},
+    )
 
 
 def _lock_event(event_id: int) -> Event:
@@ -121,6 +132,7 @@ def _fill_free_seats(event: Event) -> list[Registration]:
     for registration in promoted:
         registration.status = Status.CONFIRMED
         registration.updated_at = now
+        _webhook(WebhookEventType.REGISTRATION_PROMOTED, registration, city_id=event.city_id)
     return promoted
 
 
@@ -596,6 +608,10 @@ def registration_create(
                 Answer.objects.bulk_create(
                     Answer(registration=registration, question=question, value=value) for question, value in cleaned
                 )
+                _webhook(WebhookEventType.REGISTRATION_CREATED, registration)
+        else:
+            # The one-trip statement committed on its own (or in the caller's transaction).
+            _webhook(WebhookEventType.REGISTRATION_CREATED, registration)
         template, method = _FIRST_EMAIL[registration.status]
         context: dict[str, Any] = {"by_organizer": by_organizer}
         if registration.status == Status.WAITING:
@@ -649,6 +665,7 @@ def registration_cancel(*, registration: Registration, actor: User, reason: str 
         current.cancelled_by = actor
         current.cancel_reason = reason.strip()
         current.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"])
+        _webhook(WebhookEventType.REGISTRATION_CANCELLED, current)
         promoted = _fill_free_seats(event) if was_confirmed else []
         by_organizer = not is_own
         _mail_after_commit(
@@ -747,6 +764,7 @@ def registration_promote(*, registration: Registration, actor: User) -> Registra
         current.decided_by = actor
         current.decided_at = timezone.now()
         current.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+        _webhook(WebhookEventType.REGISTRATION_PROMOTED, current)
         _mail_after_commit(_promoted_mails([current]))
     return current
 
