@@ -13,13 +13,13 @@ from events.models import LANGUAGE_CHOICES, Event, Registration, Session
 
 
 class EventFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="_form", help_text="Words from the texts, in any language.")
-    city = django_filters.CharFilter(method="_form", help_text="City slug.")
-    kind = django_filters.ChoiceFilter(choices=Event.Kind.choices, method="_form")
-    area = django_filters.ChoiceFilter(choices=Event.Area.choices, method="_form")
-    language = django_filters.ChoiceFilter(choices=LANGUAGE_CHOICES, method="_form", help_text="Language of delivery.")
-    date_from = django_filters.DateFilter(method="_form", help_text="Events ending on or after this day (default: today).")
-    date_to = django_filters.DateFilter(method="_form", help_text="Events starting on or before this day.")
+    q = django_filters.CharFilter(method="_by_form", help_text="Words from the texts, in any language.")
+    city = django_filters.CharFilter(method="_by_form", help_text="City slug.")
+    kind = django_filters.ChoiceFilter(choices=Event.Kind.choices, method="_by_form")
+    area = django_filters.ChoiceFilter(choices=Event.Area.choices, method="_by_form")
+    language = django_filters.ChoiceFilter(choices=LANGUAGE_CHOICES, method="_by_form", help_text="Language of delivery.")
+    date_from = django_filters.DateFilter(method="_by_form", help_text="Events ending on or after this day (default: today).")
+    date_to = django_filters.DateFilter(method="_by_form", help_text="Events starting on or before this day.")
     modified_since = django_filters.IsoDateTimeFilter(
         method="_modified_since", help_text="Events whose data or sessions changed at or after this time (ISO 8601)."
     )
@@ -28,7 +28,7 @@ class EventFilterSet(django_filters.FilterSet):
         model = Event
         fields = []
 
-    def _form(self, queryset, name, value):
+    def _by_form(self, queryset, name, value):
         return queryset  # applied together in filter_queryset
 
     def _modified_since(self, queryset, name, value):

@@ -87,6 +87,9 @@ class IdempotencyKey(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["token", "key"], name="idempotencykey_unique_per_token")]
 
+    def __str__(self):
+        return f"{self.token_id}: {self.key}"
+
 
 class WebhookEventType(models.TextChoices):
     REGISTRATION_CREATED = "registration.created", _("Registration created")

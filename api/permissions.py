@@ -34,7 +34,7 @@ def signed_in_with_two_factor(request) -> bool:
 
     if not request.user.is_authenticated or not is_mfa_enabled(request.user):
         return False
-    return any(record.get("method") == "mfa" for record in get_authentication_records(request))
+    return any(record.get("method") == "mfa" for record in get_authentication_records(request, request.user))
 
 
 def token_city_allows(token: ApiToken, city: City) -> bool:

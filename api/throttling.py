@@ -1,5 +1,6 @@
 """One rate limit per client: per token when a token is sent, per address otherwise (429 with Retry-After)."""
 
+from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from api.models import ApiToken
@@ -12,7 +13,8 @@ class ClientRateThrottle(SimpleRateThrottle):
 
     def allow_request(self, request, view):
         self.scope = "token" if isinstance(request.auth, ApiToken) else "public"
-        self.rate = self.get_rate()
+        # Read at each request (not frozen at import like DRF's class attribute), so settings apply at once.
+        self.rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
 

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
@@ -23,7 +23,7 @@ from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from api.models import ApiToken, Scope
 from certificates.models import Certificate
 from certificates.services.certificates import CertificateError, certificate_revoke
-from events.exports import XLSX_MIMETYPE, CSV_MIMETYPE, registration_table, table_to_csv, table_to_xlsx
+from events.exports import CSV_MIMETYPE, XLSX_MIMETYPE, registration_table, table_to_csv, table_to_xlsx
 from events.models import Attendance, City, Event, Question, Registration, Session
 from events.services.attendance import AttendanceError, attendance_mark
 from events.services.events import EventError, event_cancel, event_publish
@@ -292,14 +292,16 @@ class EventRegistrationsExport(TokenView, APIView):
         return response
 
 
-class RegistrationDetail(TokenView, APIView):
-    required_scope = Scope.REGISTRATIONS_READ
-
+class _RegistrationView(TokenView, APIView):
     def registration(self, pk) -> Registration:
         registration = get_object_or_404(Registration.objects.select_related("event__city"), pk=pk)
         if not permissions.token_can_manage_event(self.request.auth, registration.event):
             raise Http404
         return registration
+
+
+class RegistrationDetail(_RegistrationView):
+    required_scope = Scope.REGISTRATIONS_READ
 
     @extend_schema(responses=serializers.RegistrationSerializer)
     def get(self, request, pk):
@@ -308,7 +310,7 @@ class RegistrationDetail(TokenView, APIView):
         return Response(serializers.RegistrationSerializer(row).data)
 
 
-class RegistrationCancel(RegistrationDetail):
+class RegistrationCancel(_RegistrationView):
     required_scope = Scope.REGISTRATIONS_WRITE
 
     @extend_schema(
@@ -331,8 +333,6 @@ class RegistrationCancel(RegistrationDetail):
             return Response(serializers.RegistrationSerializer(row).data)
 
         return idempotent(request, run)
-
-    get = None
 
 
 class SessionAttendance(TokenView, APIView):

@@ -244,6 +244,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "events.models.LANGUAGE_CHOICES"},
 }
 # Counts below this are shown as suppressed in the evaluation aggregates.
 API_AGGREGATE_SUPPRESSION_THRESHOLD = env.int("API_AGGREGATE_SUPPRESSION_THRESHOLD", default=5)

@@ -32,13 +32,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from api.models import WebhookEventType
+from api.services.webhooks import webhook_emit
 from certificates import pdf
 from certificates.models import Certificate, CertificateBatch, CertificateSequence, certificate_upload_to
 from certificates.services.eligibility import hours_from, registrations_with_attendance
 from events.models import City, Event, Registration, Session
 from events.services.emails import email_queue
-from api.models import WebhookEventType
-from api.services.webhooks import webhook_emit
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from events.models import City, Event, Session
 from api.models import WebhookEventType
 from api.services.webhooks import webhook_emit
+from events.models import City, Event, Session
 
 # Changing any of these moves the event in participants' calendars.
 PLACE_FIELDS = ("venue_name", "venue_address", "online_url", "latitude", "longitude")

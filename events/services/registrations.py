@@ -26,11 +26,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from api.models import WebhookEventType
+from api.services.webhooks import webhook_emit
 from events import permissions
 from events.background import in_background, run_in_background
 from events.models import Answer, Event, OutgoingEmail, Question, Registration
-from api.models import WebhookEventType
-from api.services.webhooks import webhook_emit
 
 logger = logging.getLogger(__name__)
 
