@@ -60,7 +60,7 @@ class SessionSerializer(TranslatedMixin, serializers.ModelSerializer):
     title = serializers.CharField(read_only=True)
     text_language = serializers.CharField(read_only=True, help_text="Language of the texts shown.")
     translations = serializers.DictField(
-        child=serializers.DictField(child=serializers.CharField()), read_only=True, required=False,
+        child=serializers.DictField(child=serializers.CharField()), required=False,
         help_text="Only with ?lang=all: {language: {field: text}}.",
     )
 
@@ -87,7 +87,7 @@ class EventSerializer(TranslatedMixin, serializers.ModelSerializer):
     description = serializers.CharField(read_only=True, help_text="Markdown.")
     text_language = serializers.CharField(read_only=True, help_text="Language of the texts shown.")
     translations = serializers.DictField(
-        child=serializers.DictField(child=serializers.CharField()), read_only=True, required=False,
+        child=serializers.DictField(child=serializers.CharField()), required=False,
         help_text="Only with ?lang=all: {language: {field: text}}.",
     )
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)

@@ -85,7 +85,18 @@ class PublicMixin(LanguageMixin):
         return response
 
 
-class EventCursorPagination(CursorPagination):
+class _Cursor(CursorPagination):
+    def get_paginated_response_schema(self, schema):
+        # OpenAPI 3.1 (JSON Schema) spells "may be null" as a type list; DRF's schema says "nullable".
+        link = {"type": ["string", "null"], "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
+
+
+class EventCursorPagination(_Cursor):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 100
@@ -212,14 +223,14 @@ class TokenView(LanguageMixin):
         return event
 
 
-class RegistrationCursorPagination(CursorPagination):
+class RegistrationCursorPagination(_Cursor):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 500
     ordering = ("created_at", "id")
 
 
-class EventRegistrations(TokenView, generics.GenericAPIView):
+class EventRegistrations(TokenView, generics.ListAPIView):
     """Registrations of one event with the answers to its questions; POST registers a person."""
 
     serializer_class = serializers.RegistrationSerializer
@@ -235,10 +246,6 @@ class EventRegistrations(TokenView, generics.GenericAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Registration.objects.none()
         return registrations_for_admin(event=self.managed_event(self.kwargs["pk"]))
-
-    def get(self, request, pk):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
         request=serializers.RegistrationCreateSerializer,
@@ -378,7 +385,7 @@ class SessionAttendance(TokenView, APIView):
         return idempotent(request, run)
 
 
-class CertificatePagination(CursorPagination):
+class CertificatePagination(_Cursor):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 500
