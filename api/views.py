@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Count, Max, Prefetch, Q, Sum
+from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
@@ -159,29 +159,35 @@ class EventList(PublicMixin, generics.ListAPIView):
     filterset_class = EventFilterSet
 
     def get_queryset(self):
-        return _with_sessions(_events_base(_token(self.request)).for_listing())
-
-    def etag(self, request) -> str:
-        """One aggregate per table over what the filters select — built without reading a row."""
-        plain = self.filter_queryset(_events_base(_token(request))).order_by()
-        ids = plain.values("pk")
-        events = plain.aggregate(n=Count("pk"), s=Sum("pk"), u=Max("updated_at"), q=Sum("sequence"))
-        sessions = Session.objects.filter(event__in=ids).aggregate(n=Count("pk"), s=Sum("pk"), u=Max("updated_at"))
-        registrations = Registration.objects.filter(event__in=ids).aggregate(n=Count("pk"), u=Max("updated_at"))
-        token = _token(request)
-        # The minute: a registration window opening or closing changes a full event's bucket.
-        minute = timezone.now().replace(second=0, microsecond=0)
-        return conditional.make_etag(
-            self.language, sorted(request.query_params.lists()), token.pk if token else None,
-            events, sessions, registrations, minute,
-        )
+        return _events_base(_token(self.request))
 
     @extend_schema(parameters=[LANG_PARAMETER])
     def get(self, request, *args, **kwargs):
-        etag = self.etag(request)
+        # 1. The page as ids, straight from the (status, starts_at) index: no join, no count.
+        rows = self.paginate_queryset(
+            self.filter_queryset(self.get_queryset()).values("id", "starts_at", "updated_at", "sequence")
+        )
+        ids = [row["id"] for row in rows]
+        # 2. What else the page shows may have changed: its sessions and its registrations (seat buckets).
+        related = Event.objects.filter(pk__in=ids).aggregate(
+            n_sessions=Count("sessions", distinct=True), sessions_changed=Max("sessions__updated_at"),
+            n_registrations=Count("registrations", distinct=True),
+            registrations_changed=Max("registrations__updated_at"),
+        ) if ids else {}
+        token = _token(request)
+        # The minute: a registration window opening or closing changes a full event's bucket.
+        minute = timezone.now().replace(second=0, microsecond=0)
+        etag = conditional.make_etag(
+            self.language, sorted(request.query_params.lists()), token.pk if token else None,
+            [(row["id"], row["updated_at"], row["sequence"]) for row in rows],
+            self.paginator.has_next, related, minute,
+        )
         if conditional.matches(request, etag):
             return conditional.not_modified(etag)
-        response = self.list(request, *args, **kwargs)
+        # 3. The rows themselves, counted by the pages' own QuerySet — for this page only.
+        by_id = {event.pk: event for event in _with_sessions(Event.objects.filter(pk__in=ids).for_listing())}
+        events = [by_id[pk] for pk in ids if pk in by_id]
+        response = self.get_paginated_response(self.get_serializer(events, many=True).data)
         response["ETag"] = etag
         return response
 
