@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import conditional, i18n, permissions, serializers
-from api.filters import EventFilterSet, RegistrationFilterSet
+from api.filters import EventFilterSet, RegistrationFilterSet, filter_events
 from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from api.models import ApiToken, Scope
 from certificates.models import Certificate
@@ -165,7 +165,7 @@ class EventList(PublicMixin, generics.ListAPIView):
     def get(self, request, *args, **kwargs):
         # 1. The page as ids, straight from the (status, starts_at) index: no join, no count.
         rows = self.paginate_queryset(
-            self.filter_queryset(self.get_queryset()).values("id", "starts_at", "updated_at", "sequence")
+            filter_events(request.query_params, self.get_queryset()).values("id", "starts_at", "updated_at", "sequence")
         )
         ids = [row["id"] for row in rows]
         # 2. What else the page shows may have changed: its sessions and its registrations (seat buckets).

@@ -74,6 +74,8 @@ def test_invalid_filter_is_a_translated_400(api, city):
     assert "kind" in response.json()
     response = api.get(EVENTS, {"date_from": "2026-02-01", "date_to": "2026-01-01"})
     assert response.status_code == 400
+    response = api.get(EVENTS, {"modified_since": "yesterday"})
+    assert response.status_code == 400 and response.json()["modified_since"]
 
 
 def test_modified_since(api, city):
