@@ -42,20 +42,29 @@ def _dispatch(ids: list[int]) -> None:
         deliver_webhook.delay(delivery_id)
 
 
-def webhook_emit(*, event_type: str, city_id: int, data: dict[str, int], at: datetime | None = None) -> int:
+def webhooks_subscribed(*, city_id: int, event_type: str) -> list[Webhook]:
+    """The active webhooks of a city that want ``event_type`` (one query)."""
+    return [
+        hook for hook in Webhook.objects.active().filter(city_id=city_id).only("pk", "event_types")
+        if event_type in (hook.event_types or [])
+    ]
+
+
+def webhook_emit(
+    *, event_type: str, city_id: int, data: dict[str, int], at: datetime | None = None, hooks: list | None = None
+) -> int:
     """Queue one delivery per active webhook of the city subscribed to ``event_type``; how many.
 
-    Call it inside the transaction that makes the change: the rows commit with it.
+    Call it inside the transaction that makes the change: the rows commit with it. ``hooks``:
+    ``webhooks_subscribed``'s answer when the caller asked already.
     """
+    if hooks is None:
+        hooks = webhooks_subscribed(city_id=city_id, event_type=event_type)
+    if not hooks:
+        return 0
+    now = at or timezone.now()
+    payload = {"type": event_type, "timestamp": now.isoformat().replace("+00:00", "Z"), "data": data}
     with transaction.atomic():
-        hooks = [
-            hook for hook in Webhook.objects.active().filter(city_id=city_id).only("pk", "event_types")
-            if event_type in (hook.event_types or [])
-        ]
-        if not hooks:
-            return 0
-        now = at or timezone.now()
-        payload = {"type": event_type, "timestamp": now.isoformat().replace("+00:00", "Z"), "data": data}
         rows = WebhookDelivery.objects.bulk_create(
             WebhookDelivery(webhook=hook, event_type=event_type, payload=payload, created_at=now, next_attempt_at=now)
             for hook in hooks

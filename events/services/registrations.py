@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from api.models import WebhookEventType
-from api.services.webhooks import webhook_emit
+from api.services.webhooks import webhook_emit, webhooks_subscribed
 from events import permissions
 from events.background import in_background, run_in_background
 from events.models import Answer, Event, OutgoingEmail, Question, Registration
@@ -59,12 +59,13 @@ class RegistrationError(Exception):
 # --------------------------------------------------------------------------- locking and counting
 
 
-def _webhook(event_type: str, registration: Registration, city_id: int | None = None) -> None:
+def _webhook(event_type: str, registration: Registration, city_id: int | None = None, hooks=None) -> None:
     """The webhook outbox rows of a registration change, in the change's transaction (ids only)."""
     webhook_emit(
         event_type=event_type,
         city_id=city_id or registration.event.city_id,
         data={"event": registration.event_id, "registration": registration.pk},
+        hooks=hooks,
     )
 
 
@@ -596,8 +597,13 @@ def registration_create(
     try:
         # Inside a caller's transaction a savepoint keeps a refused insert from spoiling it;
         # on its own the one-trip statement is its own transaction and needs none.
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        # A city with webhooks needs the outbox row in the registration's own transaction, so the
+        # one-trip statement then runs inside one (the lock is held until that row is written too).
+        hooks = webhooks_subscribed(city_id=event.city_id, event_type=WebhookEventType.REGISTRATION_CREATED)
+        with transaction.atomic() if connection.in_atomic_block or hooks else nullcontext():
             done = one_trip is not None and one_trip.run(registration)
+            if done:
+                _webhook(WebhookEventType.REGISTRATION_CREATED, registration, hooks=hooks)
         if not done:
             with transaction.atomic():
                 registration.event = _register_locked(
@@ -608,10 +614,7 @@ def registration_create(
                 Answer.objects.bulk_create(
                     Answer(registration=registration, question=question, value=value) for question, value in cleaned
                 )
-                _webhook(WebhookEventType.REGISTRATION_CREATED, registration)
-        else:
-            # The one-trip statement committed on its own (or in the caller's transaction).
-            _webhook(WebhookEventType.REGISTRATION_CREATED, registration)
+                _webhook(WebhookEventType.REGISTRATION_CREATED, registration, hooks=hooks)
         template, method = _FIRST_EMAIL[registration.status]
         context: dict[str, Any] = {"by_organizer": by_organizer}
         if registration.status == Status.WAITING:
