@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from standardwebhooks.webhooks import Webhook as Signer
 
 from api import transport
@@ -179,7 +180,9 @@ def webhook_deliver(*, delivery_id: int, now: datetime | None = None) -> Webhook
     elif failures >= settings.WEBHOOK_MAX_CONSECUTIVE_FAILURES:
         webhook_disable(
             webhook=hook,
-            reason=_("%(count)s deliveries in a row failed.") % {"count": failures},
+            reason=ngettext(
+                "%(count)s delivery in a row failed.", "%(count)s deliveries in a row failed.", failures
+            ) % {"count": failures},
             code="failures",
             failures=failures,
         )

@@ -30,6 +30,11 @@ def test_schema_and_docs_are_served_from_our_own_static_files(client):
     page = client.get(reverse("api:docs")).content.decode()
     assert "/static/drf_spectacular_sidecar/" in page
     assert "cdn" not in page.lower() and "unpkg" not in page and "jsdelivr" not in page
+    # No inline script: the start-up code is a file of its own.
+    assert "<script>" not in page
+    script = client.get(reverse("api:docs") + "?script=")
+    assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
+    assert reverse("api:schema") in script.content.decode()
 
 
 def _validate(schema, path, method, response):
