@@ -8,13 +8,14 @@ Payloads are thin: type, ids and time, never personal data.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,11 +45,20 @@ def _dispatch(ids: list[int]) -> None:
 
 
 def webhooks_subscribed(*, city_id: int, event_type: str) -> list[Webhook]:
-    """The active webhooks of a city that want ``event_type`` (one query)."""
-    return [
-        hook for hook in Webhook.objects.active().filter(city_id=city_id).only("pk", "event_types")
-        if event_type in (hook.event_types or [])
-    ]
+    """The active webhooks of a city that want ``event_type`` (one query).
+
+    Only hooks whose owner may still manage the city: like a token, a hook never outlives its
+    owner's rights (the same rule as ``events.permissions.can_manage_city``).
+    """
+    from events.models import CityMembership
+
+    still_organizer = Exists(CityMembership.objects.filter(user=OuterRef("owner"), city=OuterRef("city")))
+    hooks = (
+        Webhook.objects.active().filter(city_id=city_id)
+        .filter(Q(owner__is_staff=True) | still_organizer)
+        .only("pk", "event_types")
+    )
+    return [hook for hook in hooks if event_type in (hook.event_types or [])]
 
 
 def webhook_emit(
@@ -155,7 +165,7 @@ def webhook_deliver(*, delivery_id: int, now: datetime | None = None) -> Webhook
         status_code = transport.post(hook.url, body=body.encode(), headers=headers)
     except transport.UnsafeTarget as exc:
         error = str(exc)
-    except (OSError, ValueError) as exc:  # connection refused, timeout, TLS, malformed answer
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # refused, timeout, TLS, malformed answer
         error = f"{type(exc).__name__}: {exc}"[:300]
     delivery.last_status_code = status_code
     delivery.last_error = error
@@ -231,7 +241,7 @@ def webhook_create(*, owner, city, url: str, event_types: list[str]) -> Webhook:
     unknown = set(event_types) - set(WebhookEventType.values)
     if not event_types or unknown:
         raise WebhookError(_("Choose at least one kind of change to send."))
-    transport.check_url(url)  # scheme and shape now; addresses are checked at every delivery
+    # Scheme, shape and addresses now; the addresses are checked again at every delivery.
     try:
         transport.check_target(url)
     except transport.UnsafeTarget as exc:

@@ -123,6 +123,14 @@ def test_other_cities_and_unsubscribed_types_get_nothing(hook, receiver, other_c
     assert not WebhookDelivery.objects.exists()
 
 
+def test_a_hook_stops_when_its_owner_is_no_longer_an_organizer(hook, city, organizer):
+    from events.models import CityMembership
+
+    CityMembership.objects.filter(user=organizer).delete()
+    _register(EventFactory(city=city))
+    assert not WebhookDelivery.objects.exists()
+
+
 def test_a_worker_killed_mid_delivery_leaves_it_for_the_next(hook, city, monkeypatch):
     _register(EventFactory(city=city))
     delivery = WebhookDelivery.objects.get()
