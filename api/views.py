@@ -50,11 +50,12 @@ class LanguageMixin:
     """Answers in ``?lang=`` (or the request's language); ``?lang=all`` keeps labels in the request's language."""
 
     def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
+        # Before authentication and permissions, so their refusals speak the requested language too.
         self.language = i18n.requested_language(request)
         if self.language != i18n.ALL:
             translation.activate(self.language)
             request.LANGUAGE_CODE = self.language
+        super().initial(request, *args, **kwargs)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "language": self.language, "now": timezone.now()}

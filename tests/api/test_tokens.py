@@ -191,3 +191,12 @@ def test_role_endpoint_matrix(world, organizer, other_organizer, other_city, rol
         assert response.status_code == expected, response.content
     if response.status_code >= 400 and response.headers.get("Content-Type", "").startswith("application/json"):
         assert response.json()["detail"]
+
+
+def test_refusals_are_translated(city, event):
+    from rest_framework.test import APIClient
+
+    url = reverse("api:event_registrations", args=[event.pk])
+    english = APIClient().get(url).json()["detail"]
+    assert APIClient().get(url, HTTP_ACCEPT_LANGUAGE="de").json()["detail"] != english
+    assert APIClient().get(url, {"lang": "de"}).json()["detail"] != english
