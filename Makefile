@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(PY) bench/registration_race.py
 	$(PY) bench/ical_feed.py
 	$(PY) bench/certificates.py
+	$(PY) bench/api.py
 
 clean:
 	rm -rf $(VENV) staticfiles
