@@ -172,12 +172,6 @@ class EventSerializer(TranslatedMixin, serializers.ModelSerializer):
         return data
 
 
-class EventListQuery(serializers.Serializer):
-    """Documentation only: the query parameters that are not filters."""
-
-    lang = serializers.CharField(required=False)
-
-
 # Token endpoints ----------------------------------------------------------------------------
 
 
@@ -289,4 +283,5 @@ class WebhookPayloadSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
+    detail = serializers.CharField(help_text="What went wrong, in the request's language.")
+    code = serializers.CharField(help_text="A stable code, e.g. duplicate, full, closed, not_allowed.")

@@ -290,3 +290,37 @@ def test_payload_schema_has_no_personal_fields():
 
     assert set(WebhookPayloadSerializer().fields) == {"type", "timestamp", "data"}
     assert json.dumps(WebhookPayloadSerializer().data)
+
+
+def test_event_and_certificate_changes_emit(organizer, city):
+    from datetime import timedelta as td
+
+    from certificates.models import Certificate
+    from certificates.services.certificates import certificate_revoke
+    from events.services.events import event_cancel, event_publish, event_update, session_create
+
+    Webhook.objects.create(
+        owner=organizer, city=city, url="https://crm.example.org/hook",
+        event_types=["event.published", "event.changed", "event.cancelled", "certificate.revoked"],
+    )
+    event = EventFactory(city=city, status="draft")
+    event_publish(event=event)
+    with transaction.atomic():
+        event_update(event=event, title="New title", venue_address="Elsewhere 2")
+        start = timezone.now() + td(days=30)
+        session_create(event=event, starts_at=start, ends_at=start + td(hours=1))
+    registration = RegistrationFactory(event=event)
+    certificate = Certificate.objects.create(
+        number="EPI-RIG-2026-000009", event=event, registration=registration, holder=registration.user,
+        language="en", holder_name="A", event_title=event.title, event_kind="x", city_name="Riga",
+        first_date=timezone.now().date(), last_date=timezone.now().date(), hours=2, sessions_attended=1,
+        sessions_total=1,
+    )
+    certificate_revoke(certificate=certificate, actor=organizer, reason="Typo")
+    event_cancel(event=event, actor=organizer)
+    assert list(WebhookDelivery.objects.order_by("id").values_list("event_type", flat=True)) == [
+        "event.published", "event.changed", "certificate.revoked", "event.cancelled",
+    ]
+    assert WebhookDelivery.objects.get(event_type="certificate.revoked").payload["data"] == {
+        "event": event.pk, "certificate": certificate.pk,
+    }
