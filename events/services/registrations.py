@@ -600,7 +600,8 @@ def registration_create(
         # A city with webhooks needs the outbox row in the registration's own transaction, so the
         # one-trip statement then runs inside one (the lock is held until that row is written too).
         hooks = webhooks_subscribed(city_id=event.city_id, event_type=WebhookEventType.REGISTRATION_CREATED)
-        with transaction.atomic() if connection.in_atomic_block or hooks else nullcontext():
+        in_transaction = connection.in_atomic_block or (hooks and one_trip is not None)
+        with transaction.atomic() if in_transaction else nullcontext():
             done = one_trip is not None and one_trip.run(registration)
             if done:
                 _webhook(WebhookEventType.REGISTRATION_CREATED, registration, hooks=hooks)

@@ -324,3 +324,21 @@ def test_event_and_certificate_changes_emit(organizer, city):
     assert WebhookDelivery.objects.get(event_type="certificate.revoked").payload["data"] == {
         "event": event.pk, "certificate": certificate.pk,
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_crash_between_registration_and_outbox_leaves_neither(organizer, city, monkeypatch):
+    """On PostgreSQL this is the one-trip path, which then runs inside a transaction of its own."""
+    from events.services import registrations
+
+    Webhook.objects.create(owner=organizer, city=city, url="https://crm.example.org/hook",
+                           event_types=["registration.created"])
+    event = EventFactory(city=city)
+
+    def crash(**kwargs):
+        raise RuntimeError("process killed")
+
+    monkeypatch.setattr(registrations, "webhook_emit", crash)
+    with pytest.raises(RuntimeError):
+        registration_create(event=event, user=UserFactory(), consent_version="v1")
+    assert not Registration.objects.exists()
