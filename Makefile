@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(PY) bench/certificates.py
 	$(PY) bench/i18n_pages.py
 	$(PY) bench/markdown_worst.py
+	$(PY) bench/api.py
 
 clean:
 	rm -rf $(VENV) staticfiles

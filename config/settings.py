@@ -48,6 +48,11 @@ INSTALLED_APPS = [
     "accounts",
     "events",
     "certificates",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +142,8 @@ CELERY_BEAT_SCHEDULE = {
     # Reminders are deduplicated per registration and session, so a frequent run only
     # narrows how late before the 24 h mark someone hears about their session.
     "send-reminders": {"task": "events.tasks.send_reminders", "schedule": 15 * 60},
+    # Webhook deliveries that are due (retries, and any a killed worker left claimed).
+    "webhooks-deliver-due": {"task": "api.tasks.deliver_due_webhooks", "schedule": 60},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -243,6 +250,45 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = TRUSTED_CLIENT_IP_HEADER
+
+# The REST API (api/): public reads limited per client address, token calls per token.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "public": env.str("API_PUBLIC_RATE", default="120/min"),
+        "token": env.str("API_TOKEN_RATE", default="600/min"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "EPI Events API",
+    "DESCRIPTION": "Public programme of the European Pact for Integration cities, and token access for organizers.",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "events.models.LANGUAGE_CHOICES"},
+}
+# Counts below this are shown as suppressed in the evaluation aggregates.
+API_AGGREGATE_SUPPRESSION_THRESHOLD = env.int("API_AGGREGATE_SUPPRESSION_THRESHOLD", default=5)
+# Longest lifetime of an API token, in days.
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+# Webhooks: plain http only while developing; private targets only when explicitly allowed.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+WEBHOOK_RETRY_HOURS = 72
+WEBHOOK_MAX_CONSECUTIVE_FAILURES = 20
+WEBHOOK_LOG_DAYS = 30
 
 # Production hardening; all on unless DEBUG.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

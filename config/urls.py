@@ -7,6 +7,8 @@ from events.views.media import city_logo
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls", namespace="api")),
+    path("me/api/", include("api.urls_pages", namespace="api_pages")),
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("certificates/", include("certificates.urls")),

@@ -10,6 +10,7 @@ pattern fails this test until a matrix requests it and lists it among its covere
 | certificates | `tests/certificates/test_views.py` |
 | accounts and allauth | `tests/accounts/test_permissions.py` |
 | the admin (built from its registry) | `tests/test_admin_matrix.py` |
+| the API by token, the token and webhook pages | `tests/api/test_tokens.py`, `tests/api/test_pages.py` |
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, path
 from tests import test_admin_matrix
 from tests.accounts import test_permissions as account_matrix
 from tests.certificates import test_views as certificate_matrix
+from tests.api import test_pages as api_pages_matrix
+from tests.api import test_tokens as api_matrix
 from tests.events import test_exports, test_questions, test_registration_admin
 from tests.events import test_permissions as events_matrix
 
@@ -37,6 +40,20 @@ OTHER_MATRICES = {
     },
     test_exports.test_only_the_city_organizers_and_staff_can_export: {
         "registration_admin:registration_export_csv", "registration_admin:registration_export_xlsx",
+    },
+    # The API by token role (no token, expired, revoked, other city, read-only, participant, organizer, admin).
+    api_matrix.test_role_endpoint_matrix: {
+        "api:event_list", "api:event_detail", "api:city_list", "api:city_detail", "api:schema", "api:docs",
+        "api:event_registrations", "api:event_registrations_export", "api:registration_detail",
+        "api:registration_cancel", "api:session_attendance", "api:event_certificates", "api:certificate_revoke",
+        "api:aggregates", "api:event_publish", "api:event_cancel",
+    },
+    api_pages_matrix.test_role_page_matrix: {
+        "api_pages:index", "api_pages:webhook_detail", "api_pages:webhook_toggle", "api_pages:delivery_resend",
+        "api_pages:token_revoke",
+    },
+    api_pages_matrix.test_adding_a_token_or_a_webhook_is_for_organizers_only: {
+        "api_pages:token_add", "api_pages:webhook_add",
     },
 }
 

@@ -33,6 +33,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from api.models import WebhookEventType
+from api.services.webhooks import webhook_emit
 from certificates import pdf
 from certificates.models import (
     REVOKE_REASON_MAX_LENGTH,
@@ -196,7 +198,12 @@ def _discard_files(certificates: Sequence[Certificate]) -> None:
 
 
 def _announce(certificate: Certificate) -> None:
-    """Email the holder, with the PDF attached, once the row is committed."""
+    """Email the holder, with the PDF attached, once the row is committed (and queue the webhooks)."""
+    webhook_emit(
+        event_type=WebhookEventType.CERTIFICATE_ISSUED,
+        city_id=certificate.event.city_id,
+        data={"event": certificate.event_id, "certificate": certificate.pk},
+    )
     if certificate.holder is None:
         return
     email_queue(
@@ -354,6 +361,11 @@ def certificate_revoke(*, certificate: Certificate, actor: User | None, reason: 
     locked.revoked_by = actor
     locked.revoked_reason = reason
     locked.save(update_fields=["status", "revoked_at", "revoked_by", "revoked_reason"])
+    webhook_emit(
+        event_type=WebhookEventType.CERTIFICATE_REVOKED,
+        city_id=Event.objects.values_list("city_id", flat=True).get(pk=locked.event_id),
+        data={"event": locked.event_id, "certificate": locked.pk},
+    )
     return locked
 
 

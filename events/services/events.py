@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from api.models import WebhookEventType
+from api.services.webhooks import webhook_emit
 from events.content import search_text_for
 from events.models import City, Event, Session
 from events.validation import EARLIEST_DATE, LATEST_DATE, validate_programme_date
@@ -131,11 +133,37 @@ def _notify_changed(event: Event) -> None:
     pending callbacks (rather than remembering in a flag) stays right when a savepoint
     rolls back, because Django drops that savepoint's callbacks from the same list.
     """
+    _webhook(WebhookEventType.EVENT_CHANGED, event)
     connection = transaction.get_connection()
     for _sids, func, _robust in connection.run_on_commit:
         if isinstance(func, _ChangedNotification) and func.event_id == event.pk:
             return
     transaction.on_commit(_ChangedNotification(event.pk))
+
+
+class _WebhookMarker:
+    """A no-op on-commit callback marking "event.changed already queued in this transaction"."""
+
+    def __init__(self, event_id: int):
+        self.event_id = event_id
+
+    def __call__(self) -> None:
+        pass
+
+
+def _webhook(event_type: str, event: Event) -> None:
+    """The webhook outbox rows of an event change, in the change's transaction; one "changed" per transaction.
+
+    Like ``_notify_changed``, the marker lives in the pending callbacks, so a rolled-back savepoint
+    takes its marker with its rows.
+    """
+    if event_type == WebhookEventType.EVENT_CHANGED:
+        connection = transaction.get_connection()
+        for _sids, func, _robust in connection.run_on_commit:
+            if isinstance(func, _WebhookMarker) and func.event_id == event.pk:
+                return
+        transaction.on_commit(_WebhookMarker(event.pk))
+    webhook_emit(event_type=event_type, city_id=event.city_id, data={"event": event.pk})
 
 
 def _shift_local(value: datetime | None, shift: timedelta, city: City) -> datetime | None:
@@ -220,6 +248,8 @@ def event_update(
     event.save(update_fields=[*fields, *rendered, "translations", "search_text", "sequence", "updated_at"])
     if trainers is not None:
         event.trainers.set(trainers)
+    if event.status == Event.Status.PUBLISHED:
+        _webhook(WebhookEventType.EVENT_CHANGED, event)
     if place_changed and event.status == Event.Status.PUBLISHED:
         Session.objects.filter(event=event).update(sequence=F("sequence") + 1, updated_at=timezone.now())
         _notify_changed(event)
@@ -238,6 +268,7 @@ def event_publish(*, event: Event) -> Event:
         raise EventError(_("Add at least one session before publishing the event."))
     locked.status = Event.Status.PUBLISHED
     locked.save(update_fields=["status", "updated_at"])
+    _webhook(WebhookEventType.EVENT_PUBLISHED, locked)
     event.status = locked.status
     return locked
 
@@ -259,6 +290,7 @@ def event_cancel(*, event: Event, actor: User | None, reason: str = "") -> Event
     locked.cancelled_at = now
     locked.sequence += 1
     locked.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
+    _webhook(WebhookEventType.EVENT_CANCELLED, locked)
     Session.objects.filter(event=locked).update(sequence=F("sequence") + 1, updated_at=now)
     from events.services import notifications
 

@@ -27,6 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from api.models import WebhookEventType
+from api.services.webhooks import webhook_emit, webhooks_subscribed
 from events import permissions
 from events.background import in_background, run_in_background
 from events.models import Answer, Event, OutgoingEmail, Question, Registration
@@ -57,6 +59,16 @@ class RegistrationError(Exception):
 
 
 # --------------------------------------------------------------------------- locking and counting
+
+
+def _webhook(event_type: str, registration: Registration, city_id: int | None = None, hooks=None) -> None:
+    """The webhook outbox rows of a registration change, in the change's transaction (ids only)."""
+    webhook_emit(
+        event_type=event_type,
+        city_id=city_id or registration.event.city_id,
+        data={"event": registration.event_id, "registration": registration.pk},
+        hooks=hooks,
+    )
 
 
 def _lock_event(event_id: int) -> Event:
@@ -123,6 +135,7 @@ def _fill_free_seats(event: Event) -> list[Registration]:
     for registration in promoted:
         registration.status = Status.CONFIRMED
         registration.updated_at = now
+        _webhook(WebhookEventType.REGISTRATION_PROMOTED, registration, city_id=event.city_id)
     return promoted
 
 
@@ -586,8 +599,14 @@ def registration_create(
     try:
         # Inside a caller's transaction a savepoint keeps a refused insert from spoiling it;
         # on its own the one-trip statement is its own transaction and needs none.
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        # A city with webhooks needs the outbox row in the registration's own transaction, so the
+        # one-trip statement then runs inside one (the lock is held until that row is written too).
+        hooks = webhooks_subscribed(city_id=event.city_id, event_type=WebhookEventType.REGISTRATION_CREATED)
+        in_transaction = connection.in_atomic_block or (hooks and one_trip is not None)
+        with transaction.atomic() if in_transaction else nullcontext():
             done = one_trip is not None and one_trip.run(registration)
+            if done:
+                _webhook(WebhookEventType.REGISTRATION_CREATED, registration, hooks=hooks)
         if not done:
             with transaction.atomic():
                 registration.event = _register_locked(
@@ -598,6 +617,7 @@ def registration_create(
                 Answer.objects.bulk_create(
                     Answer(registration=registration, question=question, value=value) for question, value in cleaned
                 )
+                _webhook(WebhookEventType.REGISTRATION_CREATED, registration, hooks=hooks)
         template, method = _FIRST_EMAIL[registration.status]
         context: dict[str, Any] = {"by_organizer": by_organizer}
         if registration.status == Status.WAITING:
@@ -668,6 +688,7 @@ def registration_cancel(*, registration: Registration, actor: User, reason: str 
         current.cancelled_by = actor
         current.cancel_reason = reason
         current.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"])
+        _webhook(WebhookEventType.REGISTRATION_CANCELLED, current)
         promoted = _fill_free_seats(event) if was_confirmed else []
         by_organizer = not is_own
         _mail_after_commit(
@@ -768,6 +789,7 @@ def registration_promote(*, registration: Registration, actor: User) -> Registra
         current.decided_by = actor
         current.decided_at = timezone.now()
         current.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+        _webhook(WebhookEventType.REGISTRATION_PROMOTED, current)
         _mail_after_commit(_promoted_mails([current]))
     return current
 

@@ -1,0 +1,62 @@
+"""The organizer's token and webhook pages, role by role."""
+
+import pytest
+from django.urls import reverse
+
+from api.models import ApiToken, Webhook, WebhookDelivery
+from tests.api.conftest import make_token
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hook(organizer, city):
+    return Webhook.objects.create(owner=organizer, city=city, url="https://crm.example.org/h", event_types=["event.changed"])
+
+
+def _pages(hook, token, delivery):
+    return [
+        ("get", reverse("api_pages:index")),
+        ("get", reverse("api_pages:webhook_detail", args=[hook.pk])),
+        ("post", reverse("api_pages:webhook_toggle", args=[hook.pk])),
+        ("post", reverse("api_pages:delivery_resend", args=[hook.pk, delivery.pk])),
+        ("post", reverse("api_pages:token_revoke", args=[token.pk])),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("visitor", 302), ("participant", 403), ("other city's organizer", 403), ("owner", (200, 302))],
+)
+def test_role_page_matrix(client, hook, organizer, other_organizer, role, expected):
+    make_token(organizer)
+    token = ApiToken.objects.get()
+    delivery = WebhookDelivery.objects.create(webhook=hook, event_type="event.changed", payload={}, status="failed")
+    users = {"participant": UserFactory(), "other city's organizer": other_organizer, "owner": organizer}
+    if role != "visitor":
+        client.force_login(users[role])
+    for method, url in _pages(hook, token, delivery):
+        response = getattr(client, method)(url)
+        if role == "visitor":
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
+        elif role == "other city's organizer" and url == reverse("api_pages:index"):
+            assert response.status_code == 200  # their own page, without the others' tokens
+            assert token.prefix not in response.content.decode()
+        else:
+            allowed = expected if isinstance(expected, tuple) else (expected,)
+            assert response.status_code in allowed, (url, response.status_code)
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"), [("visitor", 302), ("participant", 403), ("other city's organizer", 400), ("owner", 400)]
+)
+@pytest.mark.parametrize("name", ["api_pages:token_add", "api_pages:webhook_add"])
+def test_adding_a_token_or_a_webhook_is_for_organizers_only(client, organizer, other_organizer, role, expected, name):
+    users = {"participant": UserFactory(), "other city's organizer": other_organizer, "owner": organizer}
+    if role != "visitor":
+        client.force_login(users[role])
+    # An empty form: organizers get it back with its errors (400), nobody else gets that far.
+    response = client.post(reverse(name), {})
+    assert response.status_code == expected
+    assert not ApiToken.objects.exists() and not Webhook.objects.exists()
