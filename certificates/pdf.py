@@ -62,12 +62,13 @@ def _stylesheet(name: str) -> CSS:
     return sheet
 
 
-def _render(html: str, stylesheet: str) -> bytes:
+def _render(html: str, stylesheet: str, **options) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
         stylesheets=[_stylesheet(stylesheet)],
         font_config=_font_config(),
         # Images (logos, signatures) are decoded once per document, not once per page.
         cache={},
+        **options,
     )
 
 
@@ -116,7 +117,8 @@ def signin_sheet_pdf(*, session: Session, registrations: Iterable[Registration])
             "LANGUAGE_CODE": translation.get_language() or settings.LANGUAGE_CODE,
         },
     )
-    return _render(html, "signin_sheet.css")
+    # Tagged (PDF/A-3a: structure tree, /Lang, displayed title) so screen readers read it in order.
+    return _render(html, "signin_sheet.css", pdf_variant="pdf/a-3a", pdf_tags=True)
 
 
 # Certificates ---------------------------------------------------------------------------------
@@ -254,3 +256,61 @@ def certificates_pdfs(certificates: Sequence[Certificate]) -> list[bytes]:
         writer.write(out)
         files.append(out.getvalue())
     return files
+
+
+# Certificates with their credential inside (PDF/A-3, tagged) ----------------------------------
+
+PDF_VARIANT = "pdf/a-3a"
+
+
+def credential_attachment_name(certificate: Certificate) -> str:
+    return "%s.credential.jwt" % certificate.number
+
+
+def _credential_attachment(certificate: Certificate, media_type: str):
+    from weasyprint import Attachment
+
+    # A data: URL carries the MIME type into the embedded file's /Subtype.
+    data = base64.b64encode(certificate.credential_jwt.encode("ascii")).decode("ascii")
+    return Attachment(
+        url="data:%s;base64,%s" % (media_type, data),
+        name=credential_attachment_name(certificate),
+        description="Open Badges 3.0 credential (VC-JWT)",
+        relationship="Source",
+        created=certificate.issued_at,
+        modified=certificate.issued_at,
+    )
+
+
+def credential_certificate_pdf(certificate: Certificate, *, media_type: str = "application/vc+jwt") -> bytes:
+    """One certificate as a tagged PDF/A-3 (level A) carrying its signed credential.
+
+    The credential is an associated file of the document (catalog ``/AF``,
+    ``AFRelationship /Source``, MIME type in ``/Subtype``), so the one file carries
+    both. Tagging (structure tree, ``/Lang``, displayed title) comes from WeasyPrint's
+    PDF/A-3a variant; each certificate is its own document because a structure tree
+    cannot be cut into pages the way ``certificates_pdfs`` cuts plain ones.
+    """
+    html = _document_html([certificate])
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        stylesheets=[_stylesheet("certificate.css")],
+        font_config=_font_config(),
+        cache={},
+        pdf_variant=PDF_VARIANT,
+        pdf_tags=True,
+        attachments=[_credential_attachment(certificate, media_type)] if certificate.credential_jwt else [],
+    )
+
+
+def credential_certificates_pdfs(certificates: Sequence[Certificate]) -> list[bytes]:
+    """``credential_certificate_pdf`` for each certificate, in order."""
+    return [credential_certificate_pdf(certificate) for certificate in certificates]
+
+
+def pdf_credential_attachment(data: bytes) -> str | None:
+    """The signed credential a certificate PDF carries as an associated file, if any."""
+    reader = pypdf.PdfReader(BytesIO(data))
+    for name, contents in (reader.attachments or {}).items():
+        if name.endswith(".credential.jwt") and contents:
+            return contents[0].decode("ascii", errors="replace")
+    return None

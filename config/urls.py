@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from certificates.views import jwks
 from events.views.health import healthz
 
 urlpatterns = [
@@ -16,6 +17,8 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("events.urls_registration")),
     path("healthz", healthz, name="healthz"),
+    # The public keys that verify the site's credentials (certificates/keys.py).
+    path(".well-known/jwks.json", jwks, name="jwks"),
     # Uploaded city logos are public; everything else under MEDIA_ROOT is served by views that check access.
     re_path(r"^media/(?P<path>cities/logos/.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

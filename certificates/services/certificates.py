@@ -32,8 +32,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from certificates import pdf
+from certificates import pdf, seal
 from certificates.models import Certificate, CertificateBatch, CertificateSequence, certificate_upload_to
+from certificates.services.credentials import credentials_attach, status_list_forget
 from certificates.services.eligibility import hours_from, registrations_with_attendance
 from events.models import City, Event, Registration, Session
 from events.services.emails import email_queue
@@ -139,8 +140,15 @@ def _build(*, registration: Registration, event: Event, facts: dict, number: str
     return certificate
 
 
-def _render_and_store(certificates: Sequence[Certificate]) -> None:
-    files = pdf.certificates_pdfs(certificates)
+def _render_and_store(certificates: Sequence[Certificate], *, city: City) -> None:
+    if any(c.credential_jwt for c in certificates):
+        # PDF/A-3 with the signed credential inside, then the city's seal if it has one.
+        files = pdf.credential_certificates_pdfs(certificates)
+        sealer = seal.sealer_for(city)
+        if sealer is not None:
+            files = [sealer.seal(data) for data in files]
+    else:
+        files = pdf.certificates_pdfs(certificates)
     for certificate, data in zip(certificates, files, strict=True):
         name = certificate_upload_to(certificate, certificate.filename)
         certificate.pdf.name = default_storage.save(name, ContentFile(data))
@@ -182,7 +190,8 @@ def _prepare(*, event: Event, registrations: Sequence[Registration], actor: User
         _build(registration=r, event=event, facts=facts, number=n, actor=actor, batch=batch, issued_at=now)
         for r, n in zip(registrations, numbers, strict=True)
     ]
-    _render_and_store(certificates)
+    credentials_attach(certificates=certificates, registrations=registrations, event=event, now=now)
+    _render_and_store(certificates, city=event.city)
     return certificates
 
 
@@ -292,6 +301,8 @@ def certificate_revoke(*, certificate: Certificate, actor: User | None, reason: 
     locked.revoked_by = actor
     locked.revoked_reason = reason
     locked.save(update_fields=["status", "revoked_at", "revoked_by", "revoked_reason"])
+    index = locked.status_index
+    transaction.on_commit(lambda: status_list_forget(index))
     return locked
 
 
