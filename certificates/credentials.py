@@ -226,7 +226,8 @@ def sign(payload: dict, *, key: SigningKey, jwks_url: str) -> str:
     if "issuer" in payload:
         subject = payload.get("credentialSubject") or {}
         nbf = int(datetime.strptime(payload["validFrom"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
-        claims.update(iss=payload["issuer"]["id"], jti=payload["id"], nbf=nbf, iat=nbf)
+        issuer = payload["issuer"]
+        claims.update(iss=issuer["id"] if isinstance(issuer, dict) else issuer, jti=payload["id"], nbf=nbf, iat=nbf)
         if subject.get("id"):
             claims["sub"] = subject["id"]
     header = {"alg": ALGORITHM, "typ": "JWT", "kid": key_url(jwks_url, key.key_id)}

@@ -282,6 +282,16 @@ def _credential_attachment(certificate: Certificate, media_type: str):
     )
 
 
+def _unique_associated_files(document, pdf) -> None:
+    # WeasyPrint 70 lists an attachment in the catalog's /AF twice (once from the
+    # EmbeddedFiles name tree, once from the file specification); keep each once.
+    files = pdf.catalog.get("AF")
+    if files:
+        unique = list(dict.fromkeys(files))
+        files.clear()
+        files.extend(unique)
+
+
 def credential_certificate_pdf(certificate: Certificate, *, media_type: str = "application/vc+jwt") -> bytes:
     """One certificate as a tagged PDF/A-3 (level A) carrying its signed credential.
 
@@ -299,6 +309,7 @@ def credential_certificate_pdf(certificate: Certificate, *, media_type: str = "a
         pdf_variant=PDF_VARIANT,
         pdf_tags=True,
         attachments=[_credential_attachment(certificate, media_type)] if certificate.credential_jwt else [],
+        finisher=_unique_associated_files,
     )
 
 
