@@ -123,3 +123,13 @@ def test_a_wrong_passphrase_is_a_configuration_error_without_the_passphrase(sett
     with pytest.raises(Exception) as excinfo:
         seal.sealer_for(City(slug="nowhere", name="Nowhere"))
     assert "wrong-passphrase" not in str(excinfo.value)
+
+
+def test_system_check_reports_an_unusable_seal_and_a_missing_key(settings, tmp_path):
+    from certificates import checks
+
+    settings.CREDENTIAL_KEYS_DIR = str(tmp_path / "none")
+    assert [w.id for w in checks.credential_key_check(None)] == ["certificates.W001"]
+    settings.CERTIFICATE_SEALS = {"riga": {"pkcs12": str(tmp_path / "missing.p12"), "passphrase": "x"}}
+    seal._signers.clear()
+    assert [e.id for e in checks.seal_check(None)] == ["certificates.E001"]
