@@ -78,6 +78,25 @@ def _load_signer(slug: str, config: dict):
     return signer
 
 
+def _pdf_a3_signer_class():
+    """pyhanko's signer, kept at PDF 1.7 so the sealed file stays PDF/A-3.
+
+    pyhanko declares ISO 32002 (and so PDF 2.0) for ECDSA keys; PDF/A-3 is built on
+    PDF 1.7, where PAdES is declared with the ESIC developer extension alone, and
+    readers have long verified ECDSA there too.
+    """
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.signers import constants
+
+    class PdfA3Signer(signers.PdfSigner):
+        def register_extensions(self, pdf_out, *, md_algorithm):
+            if self.signature_meta.subfilter == fields.SigSeedSubFilter.PADES:
+                pdf_out.ensure_output_version(version=(1, 7))
+                pdf_out.register_extension(constants.ESIC_EXTENSION_1)
+
+    return PdfA3Signer
+
+
 class Sealer:
     def __init__(self, signer, *, name: str):
         self.signer = signer
@@ -96,7 +115,7 @@ class Sealer:
             name=self.name,
             reason="Certificate of attendance issued by %s" % self.name,
         )
-        out = signers.sign_pdf(writer, meta, signer=self.signer)
+        out = _pdf_a3_signer_class()(meta, signer=self.signer).sign_pdf(writer)
         return out.getvalue()
 
 

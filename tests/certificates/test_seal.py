@@ -89,6 +89,9 @@ def test_sealed_certificate_validates_against_the_test_root_and_keeps_pdf_a(city
     with pdf.open_metadata() as meta:
         assert meta["pdfaid:part"] == "3"
     assert pdf.Root.AF[0].EF.F.read_bytes().decode() == certificate.credential_jwt
+    # Still PDF 1.7 (PDF/A-3 is built on it), PAdES declared by the ESIC extension.
+    assert pdf.pdf_version == "1.7" and "/Version" not in pdf.Root
+    assert "/ESIC" in pdf.Root.Extensions
 
 
 @pytest.mark.django_db
