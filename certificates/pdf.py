@@ -11,6 +11,7 @@ as ONE multi-page document and cut into one file per certificate with pypdf.
 from __future__ import annotations
 
 import base64
+import copy
 import mimetypes
 import threading
 from collections.abc import Iterable, Sequence
@@ -292,30 +293,48 @@ def _unique_associated_files(document, pdf) -> None:
         files.extend(unique)
 
 
-def credential_certificate_pdf(certificate: Certificate, *, media_type: str = "application/vc+jwt") -> bytes:
-    """One certificate as a tagged PDF/A-3 (level A) carrying its signed credential.
+def credential_certificate_pdf(certificate: Certificate) -> bytes:
+    """One certificate as a tagged PDF/A-3 (level A) carrying its signed credential."""
+    return credential_certificates_pdfs([certificate])[0]
+
+
+def credential_certificates_pdfs(
+    certificates: Sequence[Certificate], *, media_type: str = "application/vc+jwt"
+) -> list[bytes]:
+    """Tagged PDF/A-3a files, one per certificate, each carrying its signed credential.
 
     The credential is an associated file of the document (catalog ``/AF``,
     ``AFRelationship /Source``, MIME type in ``/Subtype``), so the one file carries
-    both. Tagging (structure tree, ``/Lang``, displayed title) comes from WeasyPrint's
-    PDF/A-3a variant; each certificate is its own document because a structure tree
-    cannot be cut into pages the way ``certificates_pdfs`` cuts plain ones.
+    both. The group is laid out once, like ``certificates_pdfs``, but each page is then
+    written as its own document by WeasyPrint (``Document.copy``) rather than cut with
+    pypdf: that keeps each file's structure tree (tags), its PDF/A identification and
+    output intent, its own title and ``/Lang``, and fonts subset to its own glyphs.
     """
-    html = _document_html([certificate])
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        stylesheets=[_stylesheet("certificate.css")],
-        font_config=_font_config(),
-        cache={},
-        pdf_variant=PDF_VARIANT,
-        pdf_tags=True,
-        attachments=[_credential_attachment(certificate, media_type)] if certificate.credential_jwt else [],
-        finisher=_unique_associated_files,
+    if not certificates:
+        return []
+    document = HTML(string=_document_html(certificates), base_url=str(settings.BASE_DIR)).render(
+        stylesheets=[_stylesheet("certificate.css")], font_config=_font_config(), cache={}
     )
-
-
-def credential_certificates_pdfs(certificates: Sequence[Certificate]) -> list[bytes]:
-    """``credential_certificate_pdf`` for each certificate, in order."""
-    return [credential_certificate_pdf(certificate) for certificate in certificates]
+    if len(document.pages) != len(certificates):
+        raise CertificateLayoutError(
+            "%d certificates laid out on %d pages" % (len(certificates), len(document.pages))
+        )
+    files = []
+    for page, certificate in zip(document.pages, certificates, strict=True):
+        single = document.copy([page])
+        single.metadata = copy.copy(document.metadata)
+        single.metadata.title = certificate_title(certificate)
+        single.metadata.authors = [certificate_author(certificate)]
+        single.metadata.lang = certificate.language
+        files.append(
+            single.write_pdf(
+                pdf_variant=PDF_VARIANT,
+                pdf_tags=True,
+                attachments=[_credential_attachment(certificate, media_type)] if certificate.credential_jwt else [],
+                finisher=_unique_associated_files,
+            )
+        )
+    return files
 
 
 def pdf_credential_attachment(data: bytes) -> str | None:

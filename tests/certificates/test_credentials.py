@@ -419,3 +419,23 @@ def test_a_pdf_without_credential_is_explained(client):
     response = _upload(client, "x.pdf", b"%PDF-1.7\n%%EOF")
     assert response.status_code == 422
     assert "carries no credential" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_group_laid_out_together_gives_each_file_its_own_tags_language_title_and_credential(make_attendee):
+    import pypdf
+
+    from certificates import pdf as certificate_pdf
+
+    greek = certificate_issue(registration=make_attendee(full_name="Ελένη Παπαδοπούλου", preferred_language="en"), actor=None)
+    swede = certificate_issue(registration=make_attendee(full_name="Åsa Öberg", preferred_language="sv"), actor=None)
+    files = certificate_pdf.credential_certificates_pdfs([greek, swede])
+    for data, certificate, other in ((files[0], greek, swede), (files[1], swede, greek)):
+        document = pikepdf.open(BytesIO(data))
+        assert len(document.pages) == 1
+        assert str(document.Root.Lang) == certificate.language
+        assert "/StructTreeRoot" in document.Root
+        assert str(document.docinfo["/Title"]) == certificate_pdf.certificate_title(certificate)
+        assert certificate_pdf.pdf_credential_attachment(data) == certificate.credential_jwt
+        text = pypdf.PdfReader(BytesIO(data)).pages[0].extract_text()
+        assert certificate.holder_name in text and other.holder_name not in text
