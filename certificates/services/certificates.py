@@ -280,6 +280,8 @@ def certificate_reissue(*, certificate: Certificate, actor: User | None) -> Cert
             new.replaces = old
             new.save(force_insert=True)
             _announce(new)
+            old_index = old.status_index
+            transaction.on_commit(lambda: status_list_forget(old_index))
     except (CertificateError, IntegrityError):
         _discard_files([new])
         raise

@@ -132,8 +132,11 @@ def status_list(list_id: int, *, signed: bool) -> str | dict:
     size = credentials.STATUS_LIST_SIZE
     start = (list_id - 1) * size
     revoked = (
+        # A superseded certificate is no longer valid either: its credential reads as revoked.
         Certificate.objects.filter(
-            status=Certificate.Status.REVOKED, status_index__gte=start, status_index__lt=start + size
+            status__in=[Certificate.Status.REVOKED, Certificate.Status.SUPERSEDED],
+            status_index__gte=start,
+            status_index__lt=start + size,
         ).values_list("status_index", flat=True)
     )
     document = credentials.status_list_credential(

@@ -439,3 +439,17 @@ def test_a_group_laid_out_together_gives_each_file_its_own_tags_language_title_a
         assert certificate_pdf.pdf_credential_attachment(data) == certificate.credential_jwt
         text = pypdf.PdfReader(BytesIO(data)).pages[0].extract_text()
         assert certificate.holder_name in text and other.holder_name not in text
+
+
+@pytest.mark.django_db
+def test_a_superseded_certificate_reads_as_revoked_in_the_status_list(issued, client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        new = certificate_reissue(certificate=issued, actor=None)
+    assert _revoked_bit(client, issued) is True
+    assert _revoked_bit(client, new) is False
+
+
+@pytest.mark.django_db
+def test_credentials_keep_verifying_when_the_site_address_changes(issued, settings):
+    settings.SITE_URL = "https://new-address.example.eu"
+    assert credential_services.credential_verify(issued.credential_jwt).signature_valid
