@@ -172,7 +172,7 @@ def build_credential(certificate: Certificate, facts: CredentialFacts) -> dict:
             "@context": list(CONTEXTS),
             "id": "urn:uuid:%s" % certificate.credential_id,
             "type": list(CREDENTIAL_TYPES),
-            "name": "%s: %s" % (gettext("Certificate of attendance"), certificate.event_title),
+            "name": gettext("Certificate of attendance: %(event)s") % {"event": certificate.event_title},
             "description": gettext("%(name)s attended %(hours)s hours of “%(event)s” in %(city)s.") % {
                 "name": certificate.holder_name,
                 "hours": _hours(certificate.hours),
