@@ -25,6 +25,11 @@ messages: $(STAMP)
 	$(DEV) $(PY) manage.py makemessages -l en -l es -l ro -l de -l sv -l pl -l it -l lv -l ar -l uk --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --ignore=static
 	msgen --no-wrap -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 	sed -i -e '0,/^#, fuzzy$$/{/^#, fuzzy$$/d}' -e 's/^"Language: \\n"$$/"Language: en\\n"/' locale/en/LC_MESSAGES/django.po
+	@# The scripts' strings (gettext/ngettext in static/js, static/certificates), served by /jsi18n/<lang>.js.
+	rm -f locale/en/LC_MESSAGES/djangojs.po
+	$(DEV) $(PY) manage.py makemessages -d djangojs -l en -l es -l ro -l de -l sv -l pl -l it -l lv -l ar -l uk --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=static/vendor --ignore=tests --ignore=bench
+	msgen --no-wrap -o locale/en/LC_MESSAGES/djangojs.po locale/en/LC_MESSAGES/djangojs.po
+	sed -i -e '0,/^#, fuzzy$$/{/^#, fuzzy$$/d}' -e 's/^"Language: \\n"$$/"Language: en\\n"/' locale/en/LC_MESSAGES/djangojs.po
 
 migrate: $(STAMP)
 	$(DEV) $(PY) manage.py migrate --noinput
@@ -50,6 +55,7 @@ bench: $(STAMP)
 	$(PY) bench/registration_race.py
 	$(PY) bench/ical_feed.py
 	$(PY) bench/certificates.py
+	$(PY) bench/i18n_pages.py
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -6,6 +6,11 @@ from django.utils import translation
 
 REDIRECT_FIELD = "next"
 
+# What allauth puts in an email's context that opens an account to whoever reads it:
+# the confirmation or password-reset key and its link, a login or reset code.
+SECRET_CONTEXT_KEYS = ("key", "code")
+SECRET_LINK_KEYS = ("activate_url", "password_reset_url")
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix, email, context):
@@ -13,6 +18,8 @@ class AccountAdapter(DefaultAccountAdapter):
 
         The queue sends after commit and keeps the message for a retry, so a mail
         server that is down never turns a signup or a password reset into an error page.
+        Keys, codes and their links are handed over as secrets: the stored copy is
+        masked and the real one is dropped once sent.
         """
         from events.services.emails import email_queue_message
 
@@ -20,7 +27,18 @@ class AccountAdapter(DefaultAccountAdapter):
         lang = getattr(user, "preferred_language", None) or translation.get_language()
         with translation.override(lang):
             message = self.render_mail(template_prefix, email, context)
-            email_queue_message(message=message, template=template_prefix, user=user if getattr(user, "pk", None) else None)
+            email_queue_message(
+                message=message,
+                template=template_prefix,
+                user=user if getattr(user, "pk", None) else None,
+                secrets=self._secrets(context),
+            )
+
+    @staticmethod
+    def _secrets(context) -> list[str]:
+        if not any(context.get(name) for name in SECRET_CONTEXT_KEYS):
+            return []
+        return [str(context[name]) for name in (*SECRET_LINK_KEYS, *SECRET_CONTEXT_KEYS) if context.get(name)]
 
     def get_email_confirmation_url(self, request, emailconfirmation):
         """Carry the page the visitor was heading to through the confirmation link.

@@ -54,7 +54,9 @@ class User(AbstractUser):
         help_text=_("Pages and emails are shown in this language."),
     )
     # Secret part of the personal calendar feed URL; regenerating it revokes old links.
-    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
+    calendar_token = models.CharField(
+        max_length=64, unique=True, default=new_calendar_token, editable=False, verbose_name=_("calendar token")
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -10,9 +10,9 @@ a fresh SQLite database and media folder in a temporary directory:
               emails with the PDF attached, sent by the eager task to the locmem backend),
               split into P parts run by P worker processes side by side, as Celery
               workers with --concurrency P would; in three variants, same run:
-                plain      — no signing key: PDFs laid out grouped and cut with pypdf;
-                credential — a signing key: each certificate an Open Badges 3.0 credential
-                             (ES256 JWS) inside a tagged PDF/A-3a, one document each;
+                plain      — no signing key: tagged PDF/A-3a files, no credential;
+                credential — a signing key: each certificate also an Open Badges 3.0
+                             credential (ES256 JWS) attached to its PDF/A-3a;
                 sealed     — as credential, plus a PAdES B-B seal (pyhanko, a test CA's
                              P-256 seal certificate in a PKCS#12 file);
 * grouped N — the PDF step alone as the bulk path does it: certificates.pdf.certificates_pdfs()
@@ -220,7 +220,7 @@ def _warm_up() -> float:
 
         sample.credential_jwt = "e30.e30.sig"
         sample.credential_id = uuid.uuid4()
-        data = pdf.credential_certificate_pdf(sample)
+        data = pdf.certificate_pdf(sample)
         sealer = seal.sealer_for(event.city)
         if sealer is not None:
             sealer.seal(data)

@@ -14,8 +14,10 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+
+from events.i18n import join_list
 
 
 def new_verification_code() -> str:
@@ -50,7 +52,7 @@ class CertificateQuerySet(models.QuerySet):
 
 class Certificate(models.Model):
     class Status(models.TextChoices):
-        VALID = "valid", _("Valid")
+        VALID = "valid", pgettext_lazy("certificate status", "Valid")
         SUPERSEDED = "superseded", _("Superseded")
         REVOKED = "revoked", _("Revoked")
 
@@ -74,7 +76,7 @@ class Certificate(models.Model):
     )
     batch = models.ForeignKey(
         "CertificateBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="certificates",
-        editable=False,
+        editable=False, verbose_name=_("batch"),
     )
     pdf = models.FileField(_("PDF"), upload_to=certificate_upload_to, max_length=200, editable=False)
 
@@ -95,9 +97,10 @@ class Certificate(models.Model):
     closing_text = models.TextField(_("closing text"), blank=True, editable=False)
     funding_line = models.CharField(_("funding line"), max_length=300, blank=True, editable=False)
 
-    issued_at = models.DateTimeField(_("issued"), default=timezone.now, editable=False)
+    issued_at = models.DateTimeField(pgettext_lazy("date of issue", "issued"), default=timezone.now, editable=False)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False,
+        verbose_name=_("issued by")
     )
     # The certificate this one re-issues. The link lives on the newer row so that the old
     # one can stop being valid before the new one is written, in one transaction.
@@ -108,7 +111,8 @@ class Certificate(models.Model):
     superseded_at = models.DateTimeField(_("replaced"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False,
+        verbose_name=_("revoked by")
     )
     revoked_reason = models.TextField(_("reason for revocation"), blank=True, editable=False)
 
@@ -184,8 +188,13 @@ class Certificate(models.Model):
         return hours.normalize()
 
     @property
+    def hours_is_whole(self) -> bool:
+        """Whole hours take the language's plural forms; fractions ("7.5") one form of their own."""
+        return isinstance(self.hours_display, int)
+
+    @property
     def trainers_display(self) -> str:
-        return ", ".join(self.trainer_names)
+        return join_list(self.trainer_names)
 
 
 class CertificateBatch(models.Model):
@@ -195,7 +204,7 @@ class CertificateBatch(models.Model):
         PENDING = "pending", _("Waiting to start")
         RUNNING = "running", _("Issuing")
         DONE = "done", _("Finished")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("certificate batch status", "Failed")
 
     ACTIVE_STATUSES = (Status.PENDING, Status.RUNNING)
 
@@ -203,19 +212,23 @@ class CertificateBatch(models.Model):
         "events.Event", on_delete=models.CASCADE, related_name="certificate_batches", verbose_name=_("event")
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("started by")
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     total = models.PositiveIntegerField(_("to issue"), default=0)
     done = models.PositiveIntegerField(_("processed"), default=0)
-    issued = models.PositiveIntegerField(_("issued"), default=0)
+    issued = models.PositiveIntegerField(pgettext_lazy("number of certificates", "issued"), default=0)
     # The work is split by registration id into ``parts`` tasks that workers run side by side.
-    parts = models.PositiveSmallIntegerField(default=1, editable=False)
-    parts_done = models.PositiveSmallIntegerField(default=0, editable=False)
+    parts = models.PositiveSmallIntegerField(default=1, editable=False, verbose_name=_("parts"))
+    parts_done = models.PositiveSmallIntegerField(default=0, editable=False, verbose_name=_("parts done"))
     error = models.TextField(_("error"), blank=True)
+    # Holders left out because no installed font can print their name (a trainer issues them
+    # one by one once that is solved).
+    unprintable_names = models.JSONField(_("names that cannot be printed"), default=list, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Touched after every chunk, so a job whose worker died can be told from a slow one.
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
@@ -246,11 +259,13 @@ class CertificateBatch(models.Model):
 class CertificateSequence(models.Model):
     """The last number used per prefix and year: EPI-RIG-2026-000123."""
 
-    prefix = models.CharField(max_length=20)
-    year = models.PositiveSmallIntegerField()
-    last_value = models.PositiveIntegerField(default=0)
+    prefix = models.CharField(max_length=20, verbose_name=_("prefix"))
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    last_value = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
 
     class Meta:
+        verbose_name = _("certificate number counter")
+        verbose_name_plural = _("certificate number counters")
         constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="certificatesequence_unique")]
 
     def __str__(self):

@@ -5,7 +5,7 @@ objects (with what they need already selected) and store or send the bytes.
 
 Layout with WeasyPrint has a large fixed cost per document (style cascade, font
 lookup, subsetting, PDF serialisation), so certificates are laid out many at a time
-as ONE multi-page document and cut into one file per certificate with pypdf.
+as ONE multi-page document, then each page is written as its own file.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import copy
 import mimetypes
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from io import BytesIO
@@ -25,10 +26,13 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from pypdf.generic import NameObject, TextStringObject
+from django.utils.translation import gettext, pgettext_lazy
+from fontTools.ttLib import TTFont
 from weasyprint import CSS, HTML
+from weasyprint.document import Document, DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
 
 if TYPE_CHECKING:
@@ -96,15 +100,19 @@ def signin_sheet_pdf(*, session: Session, registrations: Iterable[Registration])
     """A4 portrait sheet to print and sign at the door, in the current language.
 
     ``registrations`` should come with ``select_related("user")``; only confirmed
-    ones are listed, sorted by name, followed by blank rows for walk-ins.
+    ones are listed, sorted by name as the event's language sorts it, followed by blank
+    rows for walk-ins; the totals and the trainer's signature stay with the last rows.
     """
     from events.models import Registration
 
     event = session.event
     city = event.city
+    from events.collation import name_sort_key
+
+    # Collated in the session's language: Åsa with the A's, Łucja with the L's (see events.collation).
     people = sorted(
         (r for r in registrations if r.status == Registration.Status.CONFIRMED),
-        key=lambda r: (r.user.display_name.casefold(), r.pk),
+        key=lambda r: (name_sort_key(r.user.display_name, event.language), r.pk),
     )
     html = render_to_string(
         "certificates/signin_sheet.html",
@@ -129,12 +137,16 @@ class CertificateLayoutError(RuntimeError):
     """The layout did not give exactly one page per certificate."""
 
 
+QR_QUIET_ZONE = 4
+
+
 def qr_svg(url: str) -> str:
     """The URL as an inline SVG QR code, sized by the stylesheet."""
     # A fixed mask skips segno's evaluation of all eight (pure Python, most of its time);
     # any mask gives a valid code, scanners do not care which.
+    # border=4: the quiet zone of four light modules that ISO/IEC 18004 asks for.
     return segno.make(url, error="m", micro=False, mask=4).svg_inline(
-        scale=1, border=0, omitsize=True, dark="#1d2433", svgclass="qr"
+        scale=1, border=QR_QUIET_ZONE, omitsize=True, dark="#1d2433", svgclass="qr"
     )
 
 
@@ -173,19 +185,62 @@ def _density(certificate: Certificate) -> str:
     return "compact" if extra <= 3 else "dense"
 
 
+# One sentence per kind of event, so that languages can make the words agree with the kind
+# (Spanish: "Formación …, organizada por", "Taller …, organizado por").
+_KIND_SENTENCES = {
+    "launch": pgettext_lazy(
+        "certificate, kind of event", "Launch event organised by %(city)s within the European Pact for Integration"
+    ),
+    "training": pgettext_lazy(
+        "certificate, kind of event",
+        "Intercultural-competence training organised by %(city)s within the European Pact for Integration",
+    ),
+    "workshop": pgettext_lazy(
+        "certificate, kind of event",
+        "Workshop / round table organised by %(city)s within the European Pact for Integration",
+    ),
+    "coordination": pgettext_lazy(
+        "certificate, kind of event",
+        "Coordination-body meeting organised by %(city)s within the European Pact for Integration",
+    ),
+    "pilot": pgettext_lazy(
+        "certificate, kind of event", "Pilot action organised by %(city)s within the European Pact for Integration"
+    ),
+}
+
+
+def kind_sentence(certificate: Certificate) -> str:
+    """"Intercultural-competence training organised by Riga within the …", in the current language."""
+    sentence = _KIND_SENTENCES.get(certificate.event.kind if certificate.event_id else "")
+    if sentence is None:  # a kind added later and not yet given its own sentence
+        return gettext("%(kind)s, organised by %(city)s within the European Pact for Integration") % {
+            "kind": certificate.event_kind,
+            "city": certificate.city_name,
+        }
+    return str(sentence) % {"city": certificate.city_name}
+
+
 def _pages(certificates: Sequence[Certificate]) -> list[dict]:
     assets: dict[int, dict[str, str]] = {}
     lookup_url = _lookup_url()
     pages = []
     for certificate in certificates:
         city = certificate.event.city
+        with translation.override(certificate.language):
+            sentence = kind_sentence(certificate)
         pages.append(
             {
                 "certificate": certificate,
+                # Inside one translatable sentence, kept apart for their emphasis.
+                "holder_html": format_html('<span class="holder">{}</span>', certificate.holder_name),
+                "title_html": format_html('<span class="event-title">{}</span>', certificate.event_title),
+                "kind_sentence": sentence,
                 "city": city,
                 "qr": mark_safe(qr_svg(certificate.verification_url)),
                 "lookup_url": lookup_url,
                 "density": _density(certificate),
+                # The day of issue on the issuing city's calendar, not UTC's.
+                "issued_on": timezone.localtime(certificate.issued_at, city.tzinfo).date(),
                 **_city_assets(city, assets),
             }
         )
@@ -218,45 +273,99 @@ def certificate_author(certificate: Certificate) -> str:
     return certificate.signatory_name or certificate.city_name
 
 
+def _file_metadata(document: Document, certificate: Certificate) -> DocumentMetadata:
+    metadata = copy.copy(document.metadata)
+    metadata.title = certificate_title(certificate)
+    metadata.authors = [certificate_author(certificate)]
+    metadata.generator = "EPI Events"
+    metadata.lang = certificate.language
+    return metadata
+
+
 def certificate_pdf(certificate: Certificate) -> bytes:
     """One certificate as its own document: simple, and the slow way for many of them."""
-    return _render(_document_html([certificate]), "certificate.css")
+    return certificates_pdfs([certificate])[0]
 
 
 def certificates_pdfs(certificates: Sequence[Certificate]) -> list[bytes]:
-    """Many certificates laid out as ONE document and cut into one PDF each, in the same order.
+    """Many certificates laid out as ONE document and written as one PDF each, in the same order.
 
     Each page carries its own language (``{% language %}`` in the template), and each
-    resulting file gets its own title, author and language in its metadata. Callers
-    bound the group size: memory follows the size of one document.
+    resulting file gets its own title, author and language in its metadata. The layout
+    (the costly part) is shared; each file is then written from its own page alone, so its
+    fonts are subset to the glyphs of that page only — a file never carries the letters of
+    other holders' names. Callers bound the group size: memory follows the size of one
+    document.
     """
     if not certificates:
         return []
-    if len(certificates) == 1:
-        return [certificate_pdf(certificates[0])]
-    document = _render(_document_html(certificates), "certificate.css")
-    reader = pypdf.PdfReader(BytesIO(document))
-    if len(reader.pages) != len(certificates):
+    document = HTML(string=_document_html(certificates), base_url=str(settings.BASE_DIR)).render(
+        stylesheets=[_stylesheet("certificate.css")],
+        font_config=_font_config(),
+        cache={},
+    )
+    if len(document.pages) != len(certificates):
         raise CertificateLayoutError(
-            "%d certificates laid out on %d pages" % (len(certificates), len(reader.pages))
+            "%d certificates laid out on %d pages" % (len(certificates), len(document.pages))
         )
     files = []
-    for page, certificate in zip(reader.pages, certificates, strict=True):
-        writer = pypdf.PdfWriter()
-        writer.add_page(page)
-        writer.add_metadata(
-            {
-                "/Title": certificate_title(certificate),
-                "/Author": certificate_author(certificate),
-                "/Creator": "EPI Events",
-                "/Producer": reader.metadata.get("/Producer", "") if reader.metadata else "",
-            }
+    for page, certificate in zip(document.pages, certificates, strict=True):
+        # copy() starts with no fonts: the ones this page draws are collected (and subset) anew.
+        single = document.copy([page])
+        single.metadata = _file_metadata(document, certificate)
+        # Tagged PDF/A-3a (structure tree, /Lang, displayed title), with the signed
+        # credential as an associated file when the certificate has one.
+        files.append(
+            single.write_pdf(
+                pdf_variant=PDF_VARIANT,
+                pdf_tags=True,
+                attachments=[_credential_attachment(certificate)] if certificate.credential_jwt else [],
+                finisher=_unique_associated_files,
+            )
         )
-        writer.root_object[NameObject("/Lang")] = TextStringObject(certificate.language)
-        out = BytesIO()
-        writer.write(out)
-        files.append(out.getvalue())
     return files
+
+
+# Missing glyphs -------------------------------------------------------------------------------
+
+_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
+_BFCHAR_PAIR = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>")
+
+
+def missing_characters(data: bytes) -> set[str]:
+    """Characters a rendered PDF prints as empty boxes, because no installed font has them.
+
+    Read from the file itself, so it holds whatever font fell back to what: every
+    embedded font maps its glyph ids to text (ToUnicode); a glyph id at or beyond the
+    number of glyphs in the embedded font file (or .notdef, id 0) has no outline — that is
+    how WeasyPrint, HarfBuzz's subsetter and fontTools all write a character no font covers.
+    """
+    missing: set[str] = set()
+    reader = pypdf.PdfReader(BytesIO(data))
+    for page in reader.pages:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            to_unicode = font.get("/ToUnicode")
+            descendants = font.get("/DescendantFonts")
+            if to_unicode is None or not descendants:
+                continue
+            descriptor = descendants[0].get_object().get("/FontDescriptor", {})
+            stream = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+            glyphs = _glyph_count(stream.get_object().get_data()) if stream is not None else None
+            for block in _BFCHAR.findall(to_unicode.get_object().get_data()):
+                for cid, text in _BFCHAR_PAIR.findall(block):
+                    glyph = int(cid, 16)
+                    if glyph == 0 or (glyphs is not None and glyph >= glyphs):
+                        missing.update(bytes.fromhex(text.decode()).decode("utf-16-be", "replace"))
+    return {ch for ch in missing if not ch.isspace()}
+
+
+def _glyph_count(font_file: bytes) -> int | None:
+    try:
+        return TTFont(BytesIO(font_file), lazy=True)["maxp"].numGlyphs
+    except Exception:  # an unreadable font says nothing about missing glyphs
+        return None
 
 
 # Certificates with their credential inside (PDF/A-3, tagged) ----------------------------------
@@ -268,7 +377,7 @@ def credential_attachment_name(certificate: Certificate) -> str:
     return "%s.credential.jwt" % certificate.number
 
 
-def _credential_attachment(certificate: Certificate, media_type: str):
+def _credential_attachment(certificate: Certificate, media_type: str = "application/vc+jwt"):
     from weasyprint import Attachment
 
     # A data: URL carries the MIME type into the embedded file's /Subtype.
@@ -291,50 +400,6 @@ def _unique_associated_files(document, pdf) -> None:
         unique = list(dict.fromkeys(files))
         files.clear()
         files.extend(unique)
-
-
-def credential_certificate_pdf(certificate: Certificate) -> bytes:
-    """One certificate as a tagged PDF/A-3 (level A) carrying its signed credential."""
-    return credential_certificates_pdfs([certificate])[0]
-
-
-def credential_certificates_pdfs(
-    certificates: Sequence[Certificate], *, media_type: str = "application/vc+jwt"
-) -> list[bytes]:
-    """Tagged PDF/A-3a files, one per certificate, each carrying its signed credential.
-
-    The credential is an associated file of the document (catalog ``/AF``,
-    ``AFRelationship /Source``, MIME type in ``/Subtype``), so the one file carries
-    both. The group is laid out once, like ``certificates_pdfs``, but each page is then
-    written as its own document by WeasyPrint (``Document.copy``) rather than cut with
-    pypdf: that keeps each file's structure tree (tags), its PDF/A identification and
-    output intent, its own title and ``/Lang``, and fonts subset to its own glyphs.
-    """
-    if not certificates:
-        return []
-    document = HTML(string=_document_html(certificates), base_url=str(settings.BASE_DIR)).render(
-        stylesheets=[_stylesheet("certificate.css")], font_config=_font_config(), cache={}
-    )
-    if len(document.pages) != len(certificates):
-        raise CertificateLayoutError(
-            "%d certificates laid out on %d pages" % (len(certificates), len(document.pages))
-        )
-    files = []
-    for page, certificate in zip(document.pages, certificates, strict=True):
-        single = document.copy([page])
-        single.metadata = copy.copy(document.metadata)
-        single.metadata.title = certificate_title(certificate)
-        single.metadata.authors = [certificate_author(certificate)]
-        single.metadata.lang = certificate.language
-        files.append(
-            single.write_pdf(
-                pdf_variant=PDF_VARIANT,
-                pdf_tags=True,
-                attachments=[_credential_attachment(certificate, media_type)] if certificate.credential_jwt else [],
-                finisher=_unique_associated_files,
-            )
-        )
-    return files
 
 
 def pdf_credential_attachment(data: bytes) -> str | None:

@@ -2,7 +2,8 @@
 
 Issuing and revoking belong to the event's trainers and its city's organizers (and
 platform admins). A certificate's PDF is for its holder and those same people; for
-anyone else it does not exist (404). Verification is public.
+anyone else it does not exist (404). Once revoked, only those who issue still get the
+file; the holder gets a page saying it was revoked (410). Verification is public.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ def can_download_certificate(user: User, certificate: Certificate) -> bool:
         return False
     if certificate.holder_id is not None and certificate.holder_id == user.pk:
         return True
+    return can_issue_certificates(user, certificate.event)
+
+
+def can_download_revoked_certificate(user: User, certificate: Certificate) -> bool:
+    """A revoked certificate's file is kept for the record by those who issue; its holder is
+    told it was revoked instead of receiving it as if it still counted."""
     return can_issue_certificates(user, certificate.event)
 
 

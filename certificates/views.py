@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -69,6 +70,12 @@ def my_certificates(request):
 @require_GET
 def download(request, pk: int):
     certificate = _certificate_for(request, pk)
+    if certificate.status == Certificate.Status.REVOKED and not permissions.can_download_revoked_certificate(
+        request.user, certificate
+    ):
+        response = render(request, "certificates/revoked_download.html", {"certificate": certificate}, status=410)
+        response["Cache-Control"] = "private, no-store"
+        return response
     try:
         fh = default_storage.open(certificate.pdf.name, "rb")
     except (FileNotFoundError, OSError):
@@ -156,7 +163,11 @@ def _batch_state(batch: CertificateBatch) -> dict:
         "issued": batch.issued,
         "percent": batch.percent,
         "finished": not batch.is_active,
-        "message": _("%(done)d of %(total)d processed, %(issued)d certificates issued.")
+        "message": ngettext(
+            "%(done)d of %(total)d processed, %(issued)d certificate issued.",
+            "%(done)d of %(total)d processed, %(issued)d certificates issued.",
+            batch.issued,
+        )
         % {"done": batch.done, "total": batch.total, "issued": batch.issued},
     }
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -106,12 +107,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Seconds a Redis server (cache, broker) may take to accept or answer before the call fails,
+# so a hung Redis cannot hold a request for the operating system's TCP timeout.
+REDIS_TIMEOUT = env.int("REDIS_TIMEOUT", default=5)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 # Without workers, registration emails are rendered and sent on a background thread
@@ -196,16 +207,19 @@ STORAGES = {
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds an SMTP connection may wait on the mail server (connect, each reply) before the
+# send fails and is retried later; without it a server that accepts and never answers
+# holds a worker or background thread forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="EPI Events <no-reply@epi-events.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The mailbox calendar invitations name as ORGANIZER; replies to it go nowhere.
 EVENTS_NOREPLY_EMAIL = env.str("EVENTS_NOREPLY_EMAIL", default="no-reply@epi-events.example")
 
-# Printed on certificates; a city may override it.
-CERTIFICATE_FUNDING_LINE = env.str(
-    "CERTIFICATE_FUNDING_LINE",
-    default="European Pact for Integration (EPI), co-funded by the European Union.",
-)
+# Printed on certificates when the city has no funding line of its own. Empty (the default)
+# prints the standard EPI line, translated into each holder's language; a value set here is
+# printed as typed.
+CERTIFICATE_FUNDING_LINE = env.str("CERTIFICATE_FUNDING_LINE", default="")
 # Public certificate checks allowed per client address and window (seconds) before a 429.
 CERTIFICATE_VERIFY_RATE_LIMIT = env.int("CERTIFICATE_VERIFY_RATE_LIMIT", default=30)
 CERTIFICATE_VERIFY_RATE_WINDOW = env.int("CERTIFICATE_VERIFY_RATE_WINDOW", default=60)

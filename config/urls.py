@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from accounts.views_i18n import javascript_catalog
 from certificates.views import jwks
 from events.views.health import healthz
 
@@ -17,8 +18,12 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("events.urls_registration")),
     path("healthz", healthz, name="healthz"),
+    path("jsi18n/<str:lang>.js", javascript_catalog, name="javascript_catalog"),
     # The public keys that verify the site's credentials (certificates/keys.py).
     path(".well-known/jwks.json", jwks, name="jwks"),
     # Uploaded city logos are public; everything else under MEDIA_ROOT is served by views that check access.
     re_path(r"^media/(?P<path>cities/logos/.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
+
+# A database connection lost mid-request answers 503 "please try again" (config/errors.py).
+handler500 = "config.errors.server_error"

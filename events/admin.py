@@ -162,7 +162,11 @@ class EventAdminForm(forms.ModelForm):
             confirmed = self.instance.registrations.filter(status=Registration.Status.CONFIRMED).count()
             if capacity < confirmed:
                 raise forms.ValidationError(
-                    _("The capacity cannot be lower than the %(count)d confirmed registrations."),
+                    ngettext(
+                        "The capacity cannot be lower than the %(count)d confirmed registration.",
+                        "The capacity cannot be lower than the %(count)d confirmed registrations.",
+                        confirmed,
+                    ),
                     params={"count": confirmed},
                 )
         return capacity
@@ -359,7 +363,9 @@ class OutgoingEmailAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ["to_email", "subject", "template"]
     date_hierarchy = "created_at"
     actions = ["retry"]
-    exclude = ["body_html", "calendar_body"]
+    # body_text is the stored copy, with any secret masked; the real bodies of a secret
+    # email (secret_text / secret_html, emptied once sent) are never shown.
+    exclude = ["body_html", "calendar_body", "secret_text", "secret_html"]
 
     @admin.action(description=_("Send the selected failed emails again"))
     def retry(self, request, queryset):

@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 # Two threads: enough to keep up with a burst of emails, few enough that they never
 # crowd out the request threads on a small machine or hold many database connections.
 MAX_THREADS = 2
+_THREAD_PREFIX = "epi-background"
 
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
@@ -55,7 +56,7 @@ def _pool() -> ThreadPoolExecutor:
     with _lock:
         if _executor is None or _executor_pid != pid:
             _executor = ThreadPoolExecutor(
-                max_workers=MAX_THREADS, thread_name_prefix="epi-background", initializer=_lower_priority
+                max_workers=MAX_THREADS, thread_name_prefix=_THREAD_PREFIX, initializer=_lower_priority
             )
             _executor_pid = pid
             _pending, _queued = set(), 0
@@ -90,6 +91,11 @@ def _run(job: Callable[[], object], label: str) -> None:
 def in_background() -> bool:
     """Whether after-commit work should leave the request (setting EMAILS_IN_BACKGROUND_THREAD)."""
     return bool(getattr(settings, "EMAILS_IN_BACKGROUND_THREAD", False))
+
+
+def on_background_thread() -> bool:
+    """Whether this code already runs on one of the background threads (no need to hand over again)."""
+    return threading.current_thread().name.startswith(_THREAD_PREFIX)
 
 
 def run_in_background(job: Callable[[], object], *, label: str = "") -> None:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from events.models import Event, Question, Registration
@@ -79,7 +79,7 @@ def registration_table(
         _("Status"),
         _("Waiting position"),
         _("Registered at (%(zone)s)") % {"zone": event.city.timezone},
-        _("Source"),
+        pgettext("registration source", "Source"),
         _("Cancellation reason"),
         *(question.label_for(language) for question in questions),
     ]

@@ -21,6 +21,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from events.i18n import join_list
 from events.models import City, Event, Session
 from events.services import events as event_services
 from events.services.registrations import RegistrationError
@@ -69,7 +70,7 @@ class TrainerEmailsField(forms.Field):
                 invalid.append(email)
         if invalid:
             raise ValidationError(
-                _("Not an email address: %(emails)s."), code="invalid", params={"emails": ", ".join(invalid)}
+                _("Not an email address: %(emails)s."), code="invalid", params={"emails": join_list(invalid)}
             )
 
     def clean(self, value) -> list[User]:
@@ -85,7 +86,7 @@ class TrainerEmailsField(forms.Field):
             raise ValidationError(
                 _("No account uses %(emails)s. A trainer must sign up on this site before being added."),
                 code="unknown",
-                params={"emails": ", ".join(unknown)},
+                params={"emails": join_list(unknown)},
             )
         return [found[email] for email in emails]
 

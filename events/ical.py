@@ -275,7 +275,7 @@ def location_text(event, room: str = "") -> str:
         venue = _("%(venue)s, room %(room)s") % {"venue": venue, "room": room} if venue else room
     parts = [p for p in (venue, event.venue_address) if p]
     if not parts:
-        return _("Online") if event.online_url or event.online_note else ""
+        return pgettext("event place", "Online") if event.online_url or event.online_note else ""
     if event.city.name not in event.venue_address:
         parts.append(event.city.name)
     return ", ".join(parts)

@@ -50,7 +50,8 @@ class City(models.Model):
         _("funding line"), max_length=300, blank=True, help_text=_("Printed on certificates; empty uses the site default.")
     )
     organizers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="CityMembership", related_name="organized_cities", blank=True
+        settings.AUTH_USER_MODEL, through="CityMembership", related_name="organized_cities", blank=True,
+        verbose_name=_("organizers"),
     )
 
     class Meta:
@@ -80,7 +81,7 @@ class CityMembership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="city_memberships", verbose_name=_("user")
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.ORGANIZER)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("city membership")
@@ -184,13 +185,14 @@ class Event(models.Model):
     starts_at = models.DateTimeField(_("starts"), null=True, blank=True, db_index=True, editable=False)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True, db_index=True, editable=False)
     # iCalendar SEQUENCE of the event as a whole; bumped when time, place or status changes.
-    sequence = models.PositiveIntegerField(default=0, editable=False)
-    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sequence = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("calendar sequence"))
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("cancelled on"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False,
+        verbose_name=_("created by")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     objects = EventQuerySet.as_manager()
 
@@ -268,11 +270,13 @@ class Session(models.Model):
     ends_at = models.DateTimeField(_("end"))
     room = models.CharField(_("room"), max_length=200, blank=True)
     # iCalendar SEQUENCE; bumped when this session's time or room changes.
-    sequence = models.PositiveIntegerField(default=0, editable=False)
+    sequence = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("calendar sequence"))
     # Shown on the room's screen so participants can check themselves in.
-    checkin_code = models.CharField(max_length=16, unique=True, default=new_short_code, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    checkin_code = models.CharField(
+        max_length=16, unique=True, default=new_short_code, editable=False, verbose_name=_("check-in code")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     class Meta:
         verbose_name = _("session")
@@ -293,7 +297,7 @@ class Session(models.Model):
 class Registration(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending approval")
-        CONFIRMED = "confirmed", _("Confirmed")
+        CONFIRMED = "confirmed", pgettext_lazy("registration status", "Confirmed")
         WAITING = "waiting", _("On the waiting list")
         REJECTED = "rejected", _("Rejected")
         CANCELLED = "cancelled", pgettext_lazy("registration status", "Cancelled")
@@ -301,7 +305,7 @@ class Registration(models.Model):
     ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED, Status.WAITING)
 
     class Source(models.TextChoices):
-        ONLINE = "online", _("Online")
+        ONLINE = "online", pgettext_lazy("registration source: through the website", "Online")
         ORGANIZER = "organizer", _("Added by an organizer")
         WALK_IN = "walk_in", _("Walk-in")
 
@@ -312,24 +316,30 @@ class Registration(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.ONLINE)
     # Assigned under the event lock, so the waiting list is in commit order.
-    waiting_rank = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
-    consent_text_version = models.CharField(max_length=40, blank=True)
-    consent_given_at = models.DateTimeField(null=True, blank=True)
+    waiting_rank = models.PositiveBigIntegerField(
+        null=True, blank=True, editable=False, verbose_name=_("waiting-list rank")
+    )
+    consent_text_version = models.CharField(max_length=40, blank=True, verbose_name=_("consent text version"))
+    consent_given_at = models.DateTimeField(null=True, blank=True, verbose_name=_("consent given on"))
     decision_message = models.TextField(_("message"), blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by")
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided on"))
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled on"))
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("cancelled by")
     )
     cancel_reason = models.TextField(_("reason"), blank=True)
     # Personal check-in code printed as a QR code; unique across all events.
-    checkin_code = models.CharField(max_length=16, unique=True, default=new_short_code, editable=False)
-    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    checkin_code = models.CharField(
+        max_length=16, unique=True, default=new_short_code, editable=False, verbose_name=_("check-in code")
+    )
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("reminder sent on"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     class Meta:
         verbose_name = _("registration")
@@ -390,10 +400,12 @@ class Question(models.Model):
 
 
 class Answer(models.Model):
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="answers", verbose_name=_("registration")
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers", verbose_name=_("question"))
     # str for text and single choice, list[str] for multiple choice, bool for yes/no.
-    value = models.JSONField()
+    value = models.JSONField(verbose_name=_("answer"))
 
     class Meta:
         verbose_name = _("answer")
@@ -413,14 +425,21 @@ class Attendance(models.Model):
         CODE = "code", _("Code typed by a trainer")
         SELF = "self", _("Self check-in")
 
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances")
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="attendances")
-    present = models.BooleanField(default=True)
-    method = models.CharField(max_length=10, choices=Method.choices, default=Method.SHEET)
-    marked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("session")
     )
-    marked_at = models.DateTimeField(default=timezone.now)
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("registration")
+    )
+    present = models.BooleanField(default=True, verbose_name=_("present"))
+    method = models.CharField(
+        max_length=10, choices=Method.choices, default=Method.SHEET, verbose_name=_("recorded by")
+    )
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("marked by")
+    )
+    marked_at = models.DateTimeField(default=timezone.now, verbose_name=_("marked on"))
 
     class Meta:
         verbose_name = _("attendance")
@@ -442,28 +461,39 @@ class OutgoingEmail(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
+        SENT = "sent", pgettext_lazy("email status", "Sent")
+        FAILED = "failed", pgettext_lazy("email status", "Failed")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="outgoing_emails"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="outgoing_emails",
+        verbose_name=_("recipient")
     )
-    event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="outgoing_emails")
+    event = models.ForeignKey(
+        Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="outgoing_emails", verbose_name=_("event")
+    )
     to_email = models.EmailField(_("recipient"))
     template = models.CharField(_("template"), max_length=100)
-    language = models.CharField(max_length=10)
+    language = models.CharField(max_length=10, verbose_name=_("language"))
     subject = models.CharField(_("subject"), max_length=300)
-    body_text = models.TextField()
-    body_html = models.TextField(blank=True)
+    # For an email carrying a secret (a password-reset or confirmation link, a login code)
+    # body_text / body_html hold the message with the secret masked; the real bodies wait
+    # in secret_text / secret_html until the email is sent, then are emptied.
+    body_text = models.TextField(verbose_name=_("text"))
+    body_html = models.TextField(blank=True, verbose_name=_("HTML"))
+    is_secret = models.BooleanField(_("carries a secret"), default=False)
+    secret_text = models.TextField(blank=True, verbose_name=_("secret text"))
+    secret_html = models.TextField(blank=True, verbose_name=_("secret HTML"))
     # An iCalendar invitation sent as a text/calendar alternative (METHOD REQUEST or CANCEL).
-    calendar_method = models.CharField(max_length=10, blank=True)
-    calendar_body = models.TextField(blank=True)
+    calendar_method = models.CharField(max_length=10, blank=True, verbose_name=_("calendar method"))
+    calendar_body = models.TextField(blank=True, verbose_name=_("calendar invitation"))
     # Optional attachment, e.g. a certificate PDF, read from storage at send time.
-    attachment_name = models.CharField(max_length=200, blank=True)
-    attachment_path = models.CharField(max_length=300, blank=True)
-    attachment_mimetype = models.CharField(max_length=100, blank=True)
+    attachment_name = models.CharField(max_length=200, blank=True, verbose_name=_("attachment name"))
+    attachment_path = models.CharField(max_length=300, blank=True, verbose_name=_("attachment path"))
+    attachment_mimetype = models.CharField(max_length=100, blank=True, verbose_name=_("attachment type"))
     # Makes "send once" jobs (reminders) safe to run twice.
-    dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    dedupe_key = models.CharField(
+        max_length=200, unique=True, null=True, blank=True, verbose_name=_("deduplication key")
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)

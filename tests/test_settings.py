@@ -107,3 +107,34 @@ def test_the_app_server_refuses_to_start_without_a_secret_key():
     result = _run(["-c", "import config.wsgi"])
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_postgresql_connections_are_health_checked_and_email_has_a_timeout():
+    result = _run(
+        [
+            "-c",
+            "from django.conf import settings; import django; django.setup();"
+            "print(settings.DATABASES['default']['CONN_HEALTH_CHECKS'], settings.EMAIL_TIMEOUT)",
+        ],
+        DJANGO_DEBUG="1",
+        DATABASE_URL="postgres://u:p@127.0.0.1:5432/unused",
+        EMAIL_TIMEOUT="7",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "7"]
+
+
+def test_redis_connections_have_a_timeout():
+    result = _run(
+        [
+            "-c",
+            "from django.conf import settings; import django; django.setup();"
+            "o = settings.CACHES['default']['OPTIONS']; b = settings.CELERY_BROKER_TRANSPORT_OPTIONS;"
+            "print(o['socket_connect_timeout'], o['socket_timeout'], b['socket_connect_timeout'], b['socket_timeout'])",
+        ],
+        DJANGO_DEBUG="1",
+        REDIS_URL="redis://127.0.0.1:6379/2",
+        REDIS_TIMEOUT="3",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["3", "3", "3", "3"]

@@ -105,6 +105,13 @@ def _event_facts(event: Event, now: datetime) -> dict:
     }
 
 
+def default_funding_line() -> str:
+    """The funding line of cities that have none of their own, in the current language."""
+    return settings.CERTIFICATE_FUNDING_LINE or _(
+        "European Pact for Integration (EPI), co-funded by the European Union."
+    )
+
+
 def _build(*, registration: Registration, event: Event, facts: dict, number: str, actor: User | None,
            batch: CertificateBatch | None, issued_at: datetime) -> Certificate:
     """An unsaved certificate with everything it prints copied in."""
@@ -113,6 +120,7 @@ def _build(*, registration: Registration, event: Event, facts: dict, number: str
     language = user.preferred_language or settings.LANGUAGE_CODE
     with translation.override(language):
         kind = str(event.get_kind_display())
+        funding_line = city.funding_line or default_funding_line()
     certificate = Certificate(
         number=number,
         registration=registration,
@@ -133,25 +141,51 @@ def _build(*, registration: Registration, event: Event, facts: dict, number: str
         signatory_name=city.signatory_name,
         signatory_title=city.signatory_title,
         closing_text=city.certificate_closing_text,
-        funding_line=city.funding_line or settings.CERTIFICATE_FUNDING_LINE,
+        funding_line=funding_line,
         issued_at=issued_at,
         issued_by=actor,
     )
     return certificate
 
 
-def _render_and_store(certificates: Sequence[Certificate], *, city: City) -> None:
-    if any(c.credential_jwt for c in certificates):
-        # PDF/A-3 with the signed credential inside, then the city's seal if it has one.
-        files = pdf.credential_certificates_pdfs(certificates)
-        sealer = seal.sealer_for(city)
-        if sealer is not None:
-            files = [sealer.seal(data) for data in files]
-    else:
-        files = pdf.certificates_pdfs(certificates)
+class UnprintableNameError(CertificateError):
+    """The holder's name has characters no installed font can print; nothing was issued."""
+
+    def __init__(self, certificate: Certificate, characters: set[str]):
+        self.certificate = certificate
+        self.characters = characters
+        super().__init__(
+            _(
+                "The certificate for %(name)s was not issued: their name contains characters no installed "
+                "font can print (%(characters)s), so it would show empty boxes. Ask them to check the name "
+                "in their profile, or ask the site administrator to install a font for that script."
+            )
+            % {
+                "name": certificate.holder_name,
+                "characters": " ".join("%s (U+%04X)" % (ch, ord(ch)) for ch in sorted(characters)),
+            }
+        )
+
+
+def _render_and_store(
+    certificates: Sequence[Certificate], *, city: City
+) -> tuple[list[Certificate], list[UnprintableNameError]]:
+    """Lay out (tagged PDF/A-3, the signed credential inside), seal if the city has a seal,
+    and store the PDFs; the ones that would print empty boxes are refused, not stored."""
+    files = pdf.certificates_pdfs(certificates)
+    sealer = seal.sealer_for(city)
+    stored, refused = [], []
     for certificate, data in zip(certificates, files, strict=True):
+        missing = pdf.missing_characters(data)
+        if missing:
+            refused.append(UnprintableNameError(certificate, missing))
+            continue
+        if sealer is not None:
+            data = sealer.seal(data)
         name = certificate_upload_to(certificate, certificate.filename)
         certificate.pdf.name = default_storage.save(name, ContentFile(data))
+        stored.append(certificate)
+    return stored, refused
 
 
 def _discard_files(certificates: Sequence[Certificate]) -> None:
@@ -180,8 +214,13 @@ def _announce(certificate: Certificate) -> None:
 
 
 def _prepare(*, event: Event, registrations: Sequence[Registration], actor: User | None,
-             batch: CertificateBatch | None = None, now: datetime | None = None) -> list[Certificate]:
-    """Steps 2 and 3: numbered, rendered, stored, not yet saved."""
+             batch: CertificateBatch | None = None, now: datetime | None = None,
+             refused: list[UnprintableNameError] | None = None) -> list[Certificate]:
+    """Steps 2 and 3: numbered, rendered, stored, not yet saved.
+
+    A certificate whose name no installed font can print is left out; with ``refused``
+    given it is reported there, otherwise its error is raised.
+    """
     now = now or timezone.now()
     facts = _event_facts(event, now)
     year = timezone.localtime(now, event.city.tzinfo).year
@@ -191,8 +230,13 @@ def _prepare(*, event: Event, registrations: Sequence[Registration], actor: User
         for r, n in zip(registrations, numbers, strict=True)
     ]
     credentials_attach(certificates=certificates, registrations=registrations, event=event, now=now)
-    _render_and_store(certificates, city=event.city)
-    return certificates
+    stored, unprintable = _render_and_store(certificates, city=event.city)
+    if unprintable:
+        if refused is None:
+            _discard_files(stored)
+            raise unprintable[0]
+        refused.extend(unprintable)
+    return stored
 
 
 def _insert(certificates: list[Certificate]) -> list[Certificate]:
@@ -356,6 +400,15 @@ def certificate_batch_start(*, event: Event, actor: User | None) -> CertificateB
     return batch
 
 
+def _record_refused(batch_id: int, refused: Sequence[UnprintableNameError]) -> None:
+    """Name, on the job, the holders left out because their name cannot be printed."""
+    names = [error.certificate.holder_name for error in refused]
+    with transaction.atomic():  # parts of one job may report at once
+        batch = CertificateBatch.objects.select_for_update().get(pk=batch_id)
+        batch.unprintable_names = [*batch.unprintable_names, *names]
+        batch.save(update_fields=["unprintable_names"])
+
+
 def certificate_batch_run(
     *, batch_id: int, part: int = 0, parts: int = 1, chunk_size: int = CHUNK_SIZE
 ) -> CertificateBatch | None:
@@ -382,7 +435,12 @@ def certificate_batch_run(
             if not rows:
                 break
             last_pk = rows[-1].pk
-            written = _insert(_prepare(event=event, registrations=rows, actor=batch.created_by, batch=batch, now=now))
+            refused: list[UnprintableNameError] = []
+            written = _insert(
+                _prepare(event=event, registrations=rows, actor=batch.created_by, batch=batch, now=now, refused=refused)
+            )
+            if refused:
+                _record_refused(batch_id, refused)
             progressed = CertificateBatch.objects.filter(pk=batch_id, status=CertificateBatch.Status.RUNNING).update(
                 done=F("done") + len(rows),
                 total=Greatest(F("total"), F("done") + len(rows)),

@@ -7,8 +7,10 @@ outcome; a mail server that is down means a retry later, never a lost registrati
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -17,9 +19,14 @@ from django.db.models import F, Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import pgettext
 
 from accounts.models import User
-from events.models import Event, OutgoingEmail
+from events.models import CityMembership, Event, OutgoingEmail
+
+# Organizers named in Reply-To at most (a city has a handful).
+REPLY_TO_LIMIT = 10
 
 
 def _render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
@@ -34,6 +41,33 @@ def _render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     return subject, text, html
 
 
+def _mask(body: str, secrets: list[str]) -> str:
+    """``body`` with every secret (as typed, HTML-escaped or URL-quoted) replaced by a mark."""
+    if not body:
+        return body
+    mark = pgettext("a secret link or code removed from a stored email", "[hidden]")
+    forms = {form for secret in secrets for form in (secret, escape(secret), quote(secret, safe="/:?=&"))}
+    # Longest first: a link is masked whole before the key inside it is looked for.
+    for form in sorted(forms, key=len, reverse=True):
+        body = body.replace(form, mark)
+    return body
+
+
+def _secrets(values: Iterable[str]) -> list[str]:
+    # Very short values would mask ordinary words; no secret of the site is that short.
+    return [value for value in dict.fromkeys(values) if isinstance(value, str) and len(value) >= 4]
+
+
+def _keep_secret(message: OutgoingEmail, secrets: list[str]) -> None:
+    """Store the bodies masked; the real ones wait in ``secret_*`` until sent."""
+    if not secrets:
+        return
+    message.is_secret = True
+    message.secret_text, message.secret_html = message.body_text, message.body_html
+    message.body_text = _mask(message.body_text, secrets)
+    message.body_html = _mask(message.body_html, secrets)
+
+
 def email_queue(
     *,
     user: User,
@@ -43,10 +77,13 @@ def email_queue(
     dedupe_key: str | None = None,
     calendar: tuple[str, str] | None = None,
     attachment: tuple[str, str, str] | None = None,
+    secrets: Iterable[str] = (),
 ) -> OutgoingEmail | None:
     """Render ``emails/<template>.*`` for ``user`` and send it after the transaction commits.
 
     ``calendar`` is ``(method, ics_text)``; ``attachment`` is ``(filename, storage_path, mimetype)``.
+    ``secrets`` are strings of the message (a one-use link, a code) that must not stay
+    stored once it is sent: see ``_keep_secret``.
     With a ``dedupe_key`` already used, nothing is queued and None is returned.
     """
     if dedupe_key and OutgoingEmail.objects.filter(dedupe_key=dedupe_key).exists():
@@ -71,6 +108,7 @@ def email_queue(
         body_html=html,
         dedupe_key=dedupe_key,
     )
+    _keep_secret(message, _secrets(secrets))
     if calendar:
         message.calendar_method, message.calendar_body = calendar
     if attachment:
@@ -87,12 +125,16 @@ def email_queue(
     return message
 
 
-def email_queue_message(*, message: EmailMultiAlternatives, template: str, user: User | None = None) -> OutgoingEmail:
+def email_queue_message(
+    *, message: EmailMultiAlternatives, template: str, user: User | None = None, secrets: Iterable[str] = ()
+) -> OutgoingEmail:
     """Queue an email someone else rendered (allauth's account emails), one row per recipient."""
-    html = next((content for content, mimetype in message.alternatives if mimetype == "text/html"), "")
+    html = next((content for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), "")
     subject_field = OutgoingEmail._meta.get_field("subject")
-    rows = [
-        OutgoingEmail.objects.create(
+    secrets = _secrets(secrets)
+    rows = []
+    for recipient in message.to:
+        row = OutgoingEmail(
             user=user,
             to_email=recipient,
             template=template,
@@ -101,25 +143,34 @@ def email_queue_message(*, message: EmailMultiAlternatives, template: str, user:
             body_text=message.body,
             body_html=html,
         )
-        for recipient in message.to
-    ]
+        _keep_secret(row, secrets)
+        row.save()
+        rows.append(row)
     for row in rows:
         _send_after_commit(row.pk)
     return rows[0]
 
 
 def _send_after_commit(email_id: int, message: OutgoingEmail | None = None) -> None:
+    from events.background import in_background, on_background_thread, run_in_background
     from events.tasks import send_outgoing_email
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
         # No broker: send in this process. Celery's eager machinery would only add
-        # milliseconds to the request that is waiting for this, and a row we have
-        # just written need not be read back.
-        def send():
+        # milliseconds, and a row we have just written need not be read back.
+        def deliver():
             if message is not None:
                 _deliver_fresh(message)
             else:
                 email_deliver(email_id=email_id, final=True)
+
+        if in_background() and not on_background_thread():
+            # Not inside the request someone waits for: a mail server that is slow or
+            # never answers (EMAIL_TIMEOUT) holds up a background thread, not a sign-up.
+            def send():
+                run_in_background(deliver, label=f"email {email_id}")
+        else:
+            send = deliver
     else:
         def send():
             send_outgoing_email.delay(email_id)
@@ -154,24 +205,48 @@ def _deliver_fresh(message: OutgoingEmail) -> bool:
         )
         return False
     OutgoingEmail.objects.filter(pk=message.pk).update(
-        attempts=F("attempts") + 1, status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), last_error=""
+        attempts=F("attempts") + 1, status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), last_error="", **_FORGET
     )
     return True
 
 
-def _build(message: OutgoingEmail) -> EmailMultiAlternatives:
-    mail = EmailMultiAlternatives(
-        subject=message.subject,
-        body=message.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[message.to_email],
-    )
-    if message.body_html:
-        mail.attach_alternative(message.body_html, "text/html")
-    if message.calendar_body:
-        from events.invitations import calendar_mime_part
+# Once an email is sent, the secret it carried is kept nowhere.
+_FORGET = {"secret_text": "", "secret_html": ""}
 
-        mail.attach(calendar_mime_part(message.calendar_method, message.calendar_body))
+
+def _reply_to(message: OutgoingEmail) -> list[str]:
+    """A participant's reply to an event's email reaches the organizers of its city."""
+    if message.event_id is None:
+        return []
+    return list(
+        User.objects.filter(
+            city_memberships__city__events=message.event_id,
+            city_memberships__role=CityMembership.Role.ORGANIZER,
+            is_active=True,
+        )
+        .order_by("email")
+        .values_list("email", flat=True)
+        .distinct()[:REPLY_TO_LIMIT]
+    )
+
+
+def _build(message: OutgoingEmail) -> EmailMultiAlternatives:
+    text, html = (message.secret_text, message.secret_html) if message.is_secret else (message.body_text, message.body_html)
+    fields = {
+        "subject": message.subject,
+        "body": text,
+        "from_email": settings.DEFAULT_FROM_EMAIL,
+        "to": [message.to_email],
+        "reply_to": _reply_to(message),
+    }
+    if message.calendar_body:
+        from events.invitations import InvitationEmail, calendar_mime_part
+
+        mail = InvitationEmail(**fields, calendar=calendar_mime_part(message.calendar_method, message.calendar_body))
+    else:
+        mail = EmailMultiAlternatives(**fields)
+    if html:
+        mail.attach_alternative(html, "text/html")
     if message.attachment_path:
         from django.core.files.storage import default_storage
 
@@ -199,7 +274,7 @@ def email_send_now(*, email_id: int) -> bool:
         OutgoingEmail.objects.filter(pk=email_id).update(last_error=str(exc)[:2000])
         raise
     OutgoingEmail.objects.filter(pk=email_id).update(
-        status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), last_error=""
+        status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), last_error="", **_FORGET
     )
     return True
 

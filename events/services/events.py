@@ -210,8 +210,50 @@ def session_update(
 
 @transaction.atomic
 def session_delete(*, session: Session) -> None:
+    """Remove a session; participants' calendars get a CANCEL for it and the update of the rest."""
     event = session.event
+    withdrawn = _withdrawn_session(session)
     session.delete()
     _refresh_event_dates(event)
     if event.status == Event.Status.PUBLISHED:
+        _notify_withdrawn(event, withdrawn)
         _notify_changed(event)
+
+
+def _withdrawn_session(session: Session) -> dict[str, Any]:
+    """What a CANCEL for a deleted session needs, as plain data for a task (the row will be gone)."""
+    return {
+        "id": session.pk,
+        "title": session.title,
+        "room": session.room,
+        "starts_at": session.starts_at.isoformat(),
+        "ends_at": session.ends_at.isoformat(),
+        "created_at": session.created_at.isoformat(),
+        # Above every SEQUENCE its REQUESTs carried, so clients accept the cancellation.
+        "sequence": session.sequence + 1,
+    }
+
+
+class _WithdrawnNotification:
+    """An on-commit callback sending a CANCEL for the sessions deleted in one transaction."""
+
+    def __init__(self, event_id: int):
+        self.event_id = event_id
+        self.sessions: list[dict[str, Any]] = []
+
+    def __call__(self) -> None:
+        from events.services import notifications
+
+        notifications.sessions_withdrawn_notify(event_id=self.event_id, sessions=self.sessions)
+
+
+def _notify_withdrawn(event: Event, withdrawn: dict[str, Any]) -> None:
+    """One cancellation per participant for all the sessions a transaction deletes (see _notify_changed)."""
+    connection = transaction.get_connection()
+    for _sids, func, _robust in connection.run_on_commit:
+        if isinstance(func, _WithdrawnNotification) and func.event_id == event.pk:
+            func.sessions.append(withdrawn)
+            return
+    callback = _WithdrawnNotification(event.pk)
+    callback.sessions.append(withdrawn)
+    transaction.on_commit(callback)

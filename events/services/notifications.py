@@ -37,13 +37,22 @@ def _notify_all(*, event_id: int, template: str, calendar_method: str, context: 
     if event is None:
         return 0
     sessions = list(event.sessions.all())
+    withdrawn = context.get("withdrawn")
+    if withdrawn is not None:
+        # Deleted sessions: the email and its CANCEL speak of them only, not of the remaining ones.
+        from events.invitations import withdrawn_sessions
+
+        context = {**context, "withdrawn": withdrawn_sessions(event=event, data=withdrawn)}
     queued = 0
     for registration in _active_registrations(event):
         registration.event = event
+        if withdrawn is not None and registration.status != Registration.Status.CONFIRMED:
+            continue  # nothing of theirs to take out of a calendar
         try:
             # Only confirmed participants hold the event in their calendar.
+            only = {"sessions": context["withdrawn"]} if withdrawn is not None else {}
             calendar = (
-                registration_invitation(registration=registration, method=calendar_method)
+                registration_invitation(registration=registration, method=calendar_method, **only)
                 if registration.status == Registration.Status.CONFIRMED
                 else None
             )
@@ -75,6 +84,13 @@ def _fan_out(*, event_id: int, template: str, calendar_method: str, context: dic
         except Exception:
             logger.warning("Broker unavailable; notifying event %s in process", event_id, exc_info=True)
     _notify_all(event_id=event_id, template=template, calendar_method=calendar_method, context=context)
+
+
+def sessions_withdrawn_notify(*, event_id: int, sessions: list[dict]) -> None:
+    """Email confirmed participants a CANCEL for sessions that were deleted (plain data: the rows are gone)."""
+    _fan_out(
+        event_id=event_id, template="session_withdrawn", calendar_method="CANCEL", context={"withdrawn": sessions}
+    )
 
 
 def event_changed_notify(*, event_id: int) -> None:

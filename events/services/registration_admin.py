@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from events.i18n import join_list
 from events.models import Answer, Event, Question, Registration
 from events.services.emails import email_queue
 from events.services.registrations import RegistrationError, registration_create
@@ -61,12 +62,15 @@ def account_password_set_url(*, user: User) -> str:
 
 
 def _send_account_invitation(*, user: User, event: Event, actor: User | None) -> None:
+    password_set_url = account_password_set_url(user=user)
     email_queue(
         user=user,
         template="account_invitation",
         event=event,
+        # The link sets the account's password: masked in the stored copy, dropped once sent.
+        secrets=[password_set_url],
         context={
-            "password_set_url": account_password_set_url(user=user),
+            "password_set_url": password_set_url,
             "password_reset_url": settings.SITE_URL + reverse("account_reset_password"),
             "invited_by": actor.display_name if actor else "",
             "link_valid_days": max(settings.PASSWORD_RESET_TIMEOUT // 86400, 1),
@@ -334,7 +338,7 @@ def question_update(
             if missing:
                 raise QuestionError(
                     _("These choices have already been picked and cannot be removed: %(values)s.")
-                    % {"values": ", ".join(missing)}
+                    % {"values": join_list(missing)}
                 )
     for name, value in fields.items():
         setattr(question, name, value)

@@ -24,6 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, sql
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from events import permissions
@@ -762,7 +763,12 @@ def event_change_capacity(*, event: Event, capacity: int | None) -> Event:
             confirmed = _confirmed_count(locked)
             if capacity < confirmed:
                 raise RegistrationError(
-                    _("The capacity cannot be lower than the %(count)d confirmed registrations.") % {"count": confirmed},
+                    ngettext(
+                        "The capacity cannot be lower than the %(count)d confirmed registration.",
+                        "The capacity cannot be lower than the %(count)d confirmed registrations.",
+                        confirmed,
+                    )
+                    % {"count": confirmed},
                     code="capacity",
                 )
         locked.capacity = capacity

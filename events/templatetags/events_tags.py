@@ -3,7 +3,8 @@
 import markdown as md
 import nh3
 from django import template
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -96,3 +97,22 @@ def query_transform(context, **kwargs):
         else:
             params[key] = value
     return params.urlencode()
+
+
+@register.filter(is_safe=True)
+def bdi(value) -> str:
+    """Isolate text of unknown direction (a Latin title inside Arabic, an Arabic name inside
+    English, an email address) so it cannot reorder the sentence around it. HTML only."""
+    return format_html("<bdi>{}</bdi>", value)
+
+
+@register.simple_tag
+def side_start() -> str:
+    """ "left", or "right" in a right-to-left language: for inline styles in emails, whose
+    clients ignore logical properties (inline-start / inline-end). Web pages use logical CSS."""
+    return "right" if translation.get_language_bidi() else "left"
+
+
+@register.simple_tag
+def side_end() -> str:
+    return "left" if translation.get_language_bidi() else "right"

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.middleware import allows_camera
 from events import permissions
 from events.attendance_qr import session_checkin_url
 from events.forms_attendance import CodeForm, MarkForm, RoomCodeForm, SheetForm, WalkInForm
@@ -237,6 +238,7 @@ def _result_payload(result: CheckinResult, session: Session) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allows_camera  # the scanner reads participants' codes with the device's camera
 def checkin(request: HttpRequest, session_pk: int) -> HttpResponse:
     session = _staff_session(request, session_pk)
     result = None
@@ -300,6 +302,8 @@ def signin_sheet(request: HttpRequest, session_pk: int) -> HttpResponse:
     filename = f"signin-sheet-event{session.event_id}-{local_start:%Y-%m-%d-%H%M}.pdf"
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # Participants' names: never kept by a shared cache or the browser (like certificates).
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

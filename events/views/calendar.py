@@ -24,11 +24,14 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import content_disposition_header, http_date
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_safe
 
+from accounts.middleware import same_for_everyone
 from accounts.models import User
 from events import ical, permissions
 from events.filters import EventFilterForm
+from events.i18n import join_list
 from events.models import City, Event, Registration, Session
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -59,6 +62,22 @@ def _language(request: HttpRequest) -> str:
     """A feed link carries ?lang= because calendar clients send neither cookies nor Accept-Language."""
     lang = request.GET.get("lang", "")
     return lang if lang in dict(settings.LANGUAGES) else translation.get_language()
+
+
+def _public_language(request: HttpRequest) -> str:
+    """?lang=, else Accept-Language, else the site's: never the cookie or the user, which public feeds
+    must not read (they do not vary on the cookie)."""
+    lang = request.GET.get("lang", "")
+    if lang in dict(settings.LANGUAGES):
+        return lang
+    for code, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
 
 
 def _etag(*parts: object) -> str:
@@ -101,7 +120,8 @@ def _calendar_response(
         response["X-Robots-Tag"] = "noindex, nofollow"
         response["Referrer-Policy"] = "no-referrer"
     else:
-        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        # The same for everyone: the language comes from the link or Accept-Language, never the cookie.
+        patch_vary_headers(response, ("Accept-Language",))
     return response
 
 
@@ -164,7 +184,7 @@ def _public_events(now: datetime) -> QuerySet:
 
 def _public_feed(request: HttpRequest, *, events: QuerySet, key: tuple, name: str, zone: str, filename: str):
     sessions = Session.objects.filter(event__in=events.values("pk"))
-    language = _language(request)
+    language = _public_language(request)
     fingerprint = _fingerprint(sessions)
     cities = () if zone else tuple(City.objects.order_by("pk").values_list("pk", "name", "timezone"))
     year = timezone.now().year
@@ -189,13 +209,14 @@ def _public_feed(request: HttpRequest, *, events: QuerySet, key: tuple, name: st
     )
 
 
+@same_for_everyone
 @require_safe
 def city_feed(request: HttpRequest, slug: str) -> HttpResponse:
     """A city's programme as a subscribable calendar."""
     city = get_object_or_404(City, slug=slug)
     now = timezone.now()
     events = _public_events(now).filter(city=city, ends_at__gte=now - PUBLIC_PAST)
-    with translation.override(_language(request)):
+    with translation.override(_public_language(request)):
         name = _("EPI Events: %(city)s") % {"city": city.name}
     return _public_feed(
         request,
@@ -207,6 +228,7 @@ def city_feed(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@same_for_everyone
 @require_safe
 def events_feed(request: HttpRequest) -> HttpResponse:
     """The whole programme, or the list page's filtered view of it (same query string)."""
@@ -226,7 +248,7 @@ def events_feed(request: HttpRequest) -> HttpResponse:
         sorted((k, str(getattr(v, "pk", v))) for k, v in chosen.items()),
         (city.name, city.timezone) if city else None,
     )
-    with translation.override(_language(request)):
+    with translation.override(_public_language(request)):
         name = _feed_name(form, chosen)
     return _public_feed(
         request,
@@ -247,7 +269,7 @@ def _feed_name(form: EventFilterForm, chosen: dict) -> str:
             labels.append(str(dict(form.fields[field].choices).get(chosen[field], chosen[field])))
     if not labels:
         return _("EPI Events: programme")
-    return _("EPI Events: %(filters)s") % {"filters": ", ".join(labels)}
+    return _("EPI Events: %(filters)s") % {"filters": join_list(labels)}
 
 
 # --------------------------------------------------------------------------- "My calendar"

@@ -8,6 +8,8 @@
   var bar = box.querySelector("progress");
   var text = box.querySelector("[data-progress-text]");
   var status = box.querySelector("[data-progress-status]");
+  // Digits as the server writes them (Western digits in every language, Arabic included).
+  var percent = new Intl.NumberFormat(document.documentElement.lang || undefined, { style: "percent", numberingSystem: "latn" });
   function tick() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
@@ -15,7 +17,7 @@
         if (!state) { window.setTimeout(tick, 3000); return; }
         bar.max = Math.max(state.total, 1);
         bar.value = state.done;
-        bar.textContent = state.percent + " %";
+        bar.textContent = percent.format(state.percent / 100);
         text.textContent = state.message;
         status.textContent = state.status_label;
         if (state.finished) { window.location.reload(); } else { window.setTimeout(tick, 1000); }

@@ -18,16 +18,37 @@
       .trim();
   }
 
+  // "3 present of 12", rebuilt from the catalogue so its plural form follows the total,
+  // with the two figures kept in their own elements for the big-number styling.
+  function fillCounts(counts) {
+    var template = ngettext("%(present)s present of %(total)s", "%(present)s present of %(total)s", counts.total);
+    document.querySelectorAll("[data-att-counts]").forEach(function (el) {
+      var nodes = template.split(/(%\(present\)s|%\(total\)s)/).map(function (part) {
+        if (part === "%(present)s") {
+          var strong = document.createElement("strong");
+          strong.textContent = counts.present;
+          return strong;
+        }
+        if (part === "%(total)s") {
+          var total = document.createElement("span");
+          total.className = "total";
+          total.textContent = counts.total;
+          return total;
+        }
+        return document.createTextNode(part);
+      });
+      el.replaceChildren.apply(el, nodes);
+    });
+  }
+
   function setCounts(counts) {
-    if (!counts) return;
-    document.querySelectorAll("[data-count-present]").forEach(function (el) { el.textContent = counts.present; });
-    document.querySelectorAll("[data-count-total]").forEach(function (el) { el.textContent = counts.total; });
+    if (counts) fillCounts(counts);
   }
 
   function initSheet(form) {
     var markUrl = form.getAttribute("data-mark-url");
     var status = form.querySelector("[data-att-status]");
-    var errorText = form.getAttribute("data-error-text");
+    var errorText = gettext("Not saved. Check your connection and try again.");
     var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
     var saveBar = form.querySelector("[data-att-save]");
     if (saveBar) saveBar.hidden = true;

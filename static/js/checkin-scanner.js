@@ -15,7 +15,16 @@
   var note = section.querySelector("[data-scanner-note]");
   var input = form.querySelector("input[name=code]");
   var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
-  var text = function (name) { return section.getAttribute("data-text-" + name); };
+  // Texts come from Django's JavaScript catalogue (/jsi18n/<language>.js, loaded first).
+  var TEXTS = {
+    "no-camera": gettext("The camera is not available on this device or this page. Type the code below instead."),
+    "denied": gettext("Camera access was refused. Allow it in the browser settings, or type the code below."),
+    "error": gettext("The code could not be sent. Check your connection and try again."),
+    "error-title": gettext("Not sent"),
+    "start": gettext("Scan with the camera"),
+    "stop": gettext("Stop the camera"),
+  };
+  var text = function (name) { return TEXTS[name]; };
 
   var canvas = document.createElement("canvas");
   var context = canvas.getContext("2d", { willReadFrequently: true });
@@ -35,6 +44,29 @@
 
   section.hidden = false;
 
+  // "3 present of 12", rebuilt from the catalogue so its plural form follows the total,
+  // with the two figures kept in their own elements for the big-number styling.
+  function fillCounts(counts) {
+    var template = ngettext("%(present)s present of %(total)s", "%(present)s present of %(total)s", counts.total);
+    document.querySelectorAll("[data-att-counts]").forEach(function (el) {
+      var nodes = template.split(/(%\(present\)s|%\(total\)s)/).map(function (part) {
+        if (part === "%(present)s") {
+          var strong = document.createElement("strong");
+          strong.textContent = counts.present;
+          return strong;
+        }
+        if (part === "%(total)s") {
+          var total = document.createElement("span");
+          total.className = "total";
+          total.textContent = counts.total;
+          return total;
+        }
+        return document.createTextNode(part);
+      });
+      el.replaceChildren.apply(el, nodes);
+    });
+  }
+
   function showResult(data) {
     var box = document.createElement("div");
     box.className = "checkin-result is-" + (data.tone || "refused");
@@ -46,10 +78,7 @@
     box.appendChild(title);
     box.appendChild(message);
     live.replaceChildren(box);
-    if (data.counts) {
-      document.querySelectorAll("[data-count-present]").forEach(function (el) { el.textContent = data.counts.present; });
-      document.querySelectorAll("[data-count-total]").forEach(function (el) { el.textContent = data.counts.total; });
-    }
+    if (data.counts) fillCounts(data.counts);
     if (navigator.vibrate) navigator.vibrate(data.tone === "ok" ? 80 : data.tone === "already" ? [40, 60, 40] : [150, 80, 150]);
   }
 

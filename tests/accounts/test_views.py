@@ -44,7 +44,7 @@ def test_saving_the_profile_keeps_the_name_and_sets_the_language_cookie(client):
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "sv"
     # The confirmation is already in the new language.
     page = client.get(response["Location"])
-    assert '<html lang="sv">' in page.content.decode()
+    assert '<html lang="sv" dir="ltr">' in page.content.decode()
 
 
 @pytest.mark.django_db
@@ -75,7 +75,7 @@ def test_switcher_remembers_a_visitors_choice_in_a_cookie_and_returns_to_the_pag
     assert response.status_code == 302
     assert response["Location"] == event.get_absolute_url()
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "sv"
-    assert '<html lang="sv">' in client.get(event.get_absolute_url()).content.decode()
+    assert '<html lang="sv" dir="ltr">' in client.get(event.get_absolute_url()).content.decode()
 
 
 @pytest.mark.django_db
@@ -88,7 +88,7 @@ def test_switcher_saves_a_users_choice_to_the_profile_so_another_device_gets_it(
 
     other_device = Client()
     other_device.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
-    assert '<html lang="es">' in other_device.get("/").content.decode()
+    assert '<html lang="es" dir="ltr">' in other_device.get("/").content.decode()
 
 
 @pytest.mark.django_db

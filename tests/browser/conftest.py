@@ -43,8 +43,16 @@ def page(browser, live_server, settings):
     context = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844})
     context.set_default_timeout(15_000)
     page = context.new_page()
+    # The Content-Security-Policy refuses inline script and style: Chromium reports each
+    # refusal on the console, and any of them fails the test that caused it.
+    refused = []
+    page.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
     context.close()
+    assert refused == [], refused
 
 
 @pytest.fixture

@@ -289,3 +289,45 @@ def test_a_chunk_that_loses_a_race_keeps_the_rest_and_deletes_its_extra_file(pas
     loser = next(c for c in prepared if c.registration_id == first.pk)
     assert not default_storage.exists(loser.pdf.name)
     assert default_storage.exists(written[0].pdf.name)
+
+
+# Names no font can print ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_chinese_name_is_printed_with_the_installed_cjk_font(make_attendee, trainer):
+    from certificates.pdf import missing_characters
+
+    certificate = certificate_issue(registration=make_attendee(full_name="王秀英"), actor=trainer)
+    with certificate.pdf.open("rb") as fh:
+        assert missing_characters(fh.read()) == set()
+
+
+@pytest.mark.django_db
+def test_a_name_no_font_can_print_is_refused_naming_the_holder(make_attendee, trainer, settings):
+    registration = make_attendee(full_name="Ann \ue000 Lee")
+    stored_before = sorted(settings.MEDIA_ROOT.rglob("*.pdf"))
+    with pytest.raises(CertificateError) as refused:
+        certificate_issue(registration=registration, actor=trainer)
+    assert "Ann \ue000 Lee" in str(refused.value)
+    assert "U+E000" in str(refused.value)
+    assert not Certificate.objects.exists()
+    assert not OutgoingEmail.objects.filter(template="certificate_issued").exists()
+    assert sorted(settings.MEDIA_ROOT.rglob("*.pdf")) == stored_before  # no file left behind
+
+
+@pytest.mark.django_db
+def test_the_bulk_job_leaves_out_unprintable_names_and_says_whose(client, past_event, make_attendee, trainer):
+    fine = make_attendee(full_name="Łucja Åström")
+    make_attendee(full_name="Ann \ue000 Lee")
+    batch = CertificateBatch.objects.create(event=past_event, created_by=trainer, total=2)
+    certificate_batch_run(batch_id=batch.pk)
+
+    batch.refresh_from_db()
+    assert batch.status == CertificateBatch.Status.DONE
+    assert batch.issued == 1
+    assert list(Certificate.objects.values_list("registration", flat=True)) == [fine.pk]
+    assert batch.unprintable_names == ["Ann \ue000 Lee"]
+    client.force_login(trainer)
+    page = client.get("/certificates/batches/%d/" % batch.pk).content.decode()
+    assert "Not issued to Ann \ue000 Lee" in page

@@ -429,7 +429,7 @@ def test_a_group_laid_out_together_gives_each_file_its_own_tags_language_title_a
 
     greek = certificate_issue(registration=make_attendee(full_name="Ελένη Παπαδοπούλου", preferred_language="en"), actor=None)
     swede = certificate_issue(registration=make_attendee(full_name="Åsa Öberg", preferred_language="sv"), actor=None)
-    files = certificate_pdf.credential_certificates_pdfs([greek, swede])
+    files = certificate_pdf.certificates_pdfs([greek, swede])
     for data, certificate, other in ((files[0], greek, swede), (files[1], swede, greek)):
         document = pikepdf.open(BytesIO(data))
         assert len(document.pages) == 1

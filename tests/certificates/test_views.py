@@ -335,3 +335,36 @@ def test_platform_admin_revokes_from_the_admin_with_a_reason(client, admin_user,
 def test_event_staff_navigation_links_to_the_certificates_page(client, past_event, trainer):
     body = _login(client, trainer).get(past_event.get_absolute_url()).content.decode()
     assert reverse("certificates:event", args=[past_event.pk]) in body
+
+
+@pytest.mark.django_db
+def test_a_revoked_certificate_is_not_handed_to_its_holder_as_if_valid(client, certificate, trainer):
+    certificate_revoke(certificate=certificate, actor=trainer, reason="Attendance sheet was forged")
+    url = reverse("certificates:download", args=[certificate.pk])
+
+    response = _login(client, certificate.holder).get(url)
+    assert response.status_code == 410
+    assert response["Content-Type"].startswith("text/html")
+    assert response["Cache-Control"] == "private, no-store"
+    page = response.content.decode()
+    assert "This certificate was revoked" in page
+    assert certificate.number in page
+    assert "Attendance sheet was forged" in page
+
+    # Those who issue keep the file for the record.
+    response = _login(client, trainer).get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+@pytest.mark.django_db
+def test_issue_one_tells_the_trainer_whose_name_cannot_be_printed(client, past_event, trainer):
+    registration = attend_all(RegistrationFactory(event=past_event, user=UserFactory(full_name="Mei \ue000 Lin")))
+    response = _login(client, trainer).post(
+        reverse("certificates:issue_one", args=[past_event.pk, registration.pk]), follow=True
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The certificate for Mei \ue000 Lin was not issued" in page
+    assert "U+E000" in page
+    assert not Certificate.objects.exists()

@@ -470,6 +470,7 @@ def test_the_sign_in_sheet_downloads_as_a_pdf(client, session, trainer):
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment; filename=") and ".pdf" in response["Content-Disposition"]
     assert response.content.startswith(b"%PDF")
+    assert response["Cache-Control"] == "private, no-store"
 
 
 # --------------------------------------------------------------------------- a fixed number of queries

@@ -238,6 +238,28 @@ def test_public_feeds_cost_a_fixed_number_of_queries(client, city, other_city, s
         assert client.get(feed_url("events_feed"), HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
 
 
+@pytest.mark.parametrize("signed_in", [False, True])
+@pytest.mark.parametrize("name", ["events_feed", "city_feed"])
+def test_public_feeds_are_the_same_for_everyone_and_do_not_vary_on_the_cookie(
+    client, city, participant, name, signed_in, django_assert_num_queries
+):
+    participant.preferred_language = "sv"
+    participant.save()
+    make_event(city, [in_days(2)], title="Open day")
+    if signed_in:
+        client.force_login(participant)
+    url = (feed_url(name, slug=city.slug) if name == "city_feed" else feed_url(name)) + "?lang=en"
+    # The feed reads neither the session nor the user: no query for them.
+    with django_assert_num_queries(3):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "public, max-age=300"
+    vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+    assert "cookie" not in vary
+    # Its language is the link's (?lang=), whoever asks: not the signed-in user's profile.
+    assert b"Open day" in response.content and b"EPI Events" in response.content
+
+
 # --------------------------------------------------------------------------- "My calendar"
 
 

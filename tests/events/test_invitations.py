@@ -182,3 +182,57 @@ def test_event_cancellation_email_carries_a_cancel_for_confirmed_participants(
     (part,) = _calendar_parts(message)
     body = part.get_payload(decode=True)
     assert part.get_param("method") == "CANCEL" == str(calendar_of(body)["METHOD"])
+
+
+def test_deleting_a_session_sends_a_cancel_for_its_uid_and_an_update_of_the_rest(
+    training, attendee, django_capture_on_commit_callbacks
+):
+    from events.services.events import session_delete
+
+    RegistrationFactory(event=training, user=attendee)
+    waiting = RegistrationFactory(event=training, status=Registration.Status.WAITING, waiting_rank=1)
+    first, second, third = training.sessions.order_by("starts_at")
+    gone_uid = ical.session_uid(second.pk, f"https://{HOST}")
+    with django_capture_on_commit_callbacks(execute=True):
+        session_delete(session=second)
+
+    messages = _sent_to(attendee)
+    methods = {}
+    for message in messages:
+        (part,) = _calendar_parts(message)
+        methods[part.get_param("method")] = part.get_payload(decode=True)
+    assert set(methods) == {"CANCEL", "REQUEST"}
+    (notice,) = [m for m in messages if "will not take place" in m.body]
+    assert notice.subject.endswith("Session cancelled: %s" % training.title)
+
+    (cancelled,) = vevents(methods["CANCEL"])
+    assert str(calendar_of(methods["CANCEL"])["METHOD"]) == "CANCEL"
+    assert str(cancelled["UID"]) == gone_uid
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    assert int(cancelled["SEQUENCE"]) > training.sequence + second.sequence
+
+    remaining = {str(ev["UID"]) for ev in vevents(methods["REQUEST"])}
+    assert remaining == {ical.session_uid(s.pk, f"https://{HOST}") for s in (first, third)}
+    # Whoever is only waiting has nothing in their calendar to take out.
+    assert not any(_calendar_parts(m) and "CANCEL" in str(_calendar_parts(m)[0].get_param("method"))
+                   for m in _sent_to(waiting.user))
+
+
+def test_invitation_is_an_alternative_of_the_text_and_replies_reach_the_citys_organizers(
+    training, attendee, organizer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_create(event=training, user=attendee, consent_version="2026-11")
+    (message,) = _sent_to(attendee)
+    mime = message.message()
+
+    alternative = next(part for part in mime.walk() if part.get_content_type() == "multipart/alternative")
+    inside = [part.get_content_type() for part in alternative.get_payload()]
+    assert inside == ["text/plain", "text/html", "text/calendar"]
+    (calendar,) = _calendar_parts(message)
+    assert calendar.get_param("method") == "REQUEST"
+    # Only the one text/calendar, inside the alternative, not also attached beside it.
+    assert sum(part.get_content_type() == "text/calendar" for part in mime.walk()) == 1
+
+    assert organizer.email in mime["Reply-To"]
+    assert attendee.email not in mime["Reply-To"]

@@ -446,9 +446,14 @@ def test_add_by_email_creates_an_account_and_invites_the_person(client, organize
     assert invitation.event == event
     assert invitation.language == "es"
     assert event.title in invitation.subject
-    link = re.search(r"https?://\S+/accounts/password/reset/key/\S+", invitation.body_text).group(0)
-    assert link in invitation.body_html
-    assert any(m.to == [user.email] and m.subject == invitation.subject for m in mail.outbox)
+    (sent,) = [m for m in mail.outbox if m.to == [user.email] and m.subject == invitation.subject]
+    link = re.search(r"https?://\S+/accounts/password/reset/key/\S+", sent.body).group(0)
+    assert link in sent.alternatives[0][0]
+    # The stored copy keeps no key that could set this person's password.
+    assert invitation.is_secret and invitation.status == OutgoingEmail.Status.SENT
+    key = link.rstrip("/").rsplit("/", 1)[1]
+    for column in (invitation.body_text, invitation.body_html, invitation.secret_text, invitation.secret_html):
+        assert key not in column
 
     # The person follows the link and chooses a password.
     client.logout()

@@ -88,7 +88,7 @@ def test_confirmation_is_rendered_in_the_recipients_language_with_city_time(
     assert message.calendar_method == "REQUEST"
     [sent] = mail.outbox
     assert sent.to == [user.email]
-    assert any("text/calendar" in part[1] for part in sent.alternatives) or sent.attachments
+    assert "text/calendar" in {part.get_content_type() for part in sent.message().walk()}
 
 
 @pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('certificates', '0002_certificatebatch_parts'),
+        ('certificates', '0004_batch_unprintable_names'),
     ]
 
     operations = [
