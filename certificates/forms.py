@@ -36,3 +36,20 @@ class VerifyForm(SafeForm):
                 code="invalid",
             )
         return code
+
+
+class VerifyFileForm(forms.Form):
+    """A certificate file to check: the PDF, the badge PNG or the credential (.jwt)."""
+
+    MAX_BYTES = 5 * 1024 * 1024
+
+    file = forms.FileField(
+        label=_("Certificate file"),
+        help_text=_("The certificate PDF, the badge image (PNG) or the credential file (.jwt)."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("This file is larger than any certificate file (5 MB at most)."))
+        return upload

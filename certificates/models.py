@@ -126,6 +126,14 @@ class Certificate(models.Model):
         validators=[MaxLengthValidator(REVOKE_REASON_MAX_LENGTH)],
     )
 
+    # The Open Badges 3.0 credential signed at issue (compact JWS), when the site had a key.
+    credential_id = models.UUIDField(_("credential id"), null=True, blank=True, unique=True, editable=False)
+    credential_jwt = models.TextField(_("signed credential"), blank=True, editable=False)
+    # This certificate's bit in the site's revocation status list (see certificates.status).
+    status_index = models.PositiveIntegerField(
+        _("status list index"), null=True, blank=True, unique=True, editable=False
+    )
+
     objects = CertificateQuerySet.as_manager()
 
     class Meta:
@@ -164,6 +172,10 @@ class Certificate(models.Model):
     @property
     def filename(self) -> str:
         return f"{self.number}.pdf"
+
+    @property
+    def has_credential(self) -> bool:
+        return bool(self.credential_jwt)
 
     @property
     def is_valid(self) -> bool:

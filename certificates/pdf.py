@@ -67,12 +67,13 @@ def _stylesheet(name: str) -> CSS:
     return sheet
 
 
-def _render(html: str, stylesheet: str) -> bytes:
+def _render(html: str, stylesheet: str, **options) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
         stylesheets=[_stylesheet(stylesheet)],
         font_config=_font_config(),
         # Images (logos, signatures) are decoded once per document, not once per page.
         cache={},
+        **options,
     )
 
 
@@ -125,7 +126,8 @@ def signin_sheet_pdf(*, session: Session, registrations: Iterable[Registration])
             "LANGUAGE_CODE": translation.get_language() or settings.LANGUAGE_CODE,
         },
     )
-    return _render(html, "signin_sheet.css")
+    # Tagged (PDF/A-3a: structure tree, /Lang, displayed title) so screen readers read it in order.
+    return _render(html, "signin_sheet.css", pdf_variant="pdf/a-3a", pdf_tags=True)
 
 
 # Certificates ---------------------------------------------------------------------------------
@@ -311,7 +313,16 @@ def certificates_pdfs(certificates: Sequence[Certificate]) -> list[bytes]:
         # copy() starts with no fonts: the ones this page draws are collected (and subset) anew.
         single = document.copy([page])
         single.metadata = _file_metadata(document, certificate)
-        files.append(single.write_pdf())
+        # Tagged PDF/A-3a (structure tree, /Lang, displayed title), with the signed
+        # credential as an associated file when the certificate has one.
+        files.append(
+            single.write_pdf(
+                pdf_variant=PDF_VARIANT,
+                pdf_tags=True,
+                attachments=[_credential_attachment(certificate)] if certificate.credential_jwt else [],
+                finisher=_unique_associated_files,
+            )
+        )
     return files
 
 
@@ -355,3 +366,46 @@ def _glyph_count(font_file: bytes) -> int | None:
         return TTFont(BytesIO(font_file), lazy=True)["maxp"].numGlyphs
     except Exception:  # an unreadable font says nothing about missing glyphs
         return None
+
+
+# Certificates with their credential inside (PDF/A-3, tagged) ----------------------------------
+
+PDF_VARIANT = "pdf/a-3a"
+
+
+def credential_attachment_name(certificate: Certificate) -> str:
+    return "%s.credential.jwt" % certificate.number
+
+
+def _credential_attachment(certificate: Certificate, media_type: str = "application/vc+jwt"):
+    from weasyprint import Attachment
+
+    # A data: URL carries the MIME type into the embedded file's /Subtype.
+    data = base64.b64encode(certificate.credential_jwt.encode("ascii")).decode("ascii")
+    return Attachment(
+        url="data:%s;base64,%s" % (media_type, data),
+        name=credential_attachment_name(certificate),
+        description="Open Badges 3.0 credential (VC-JWT)",
+        relationship="Source",
+        created=certificate.issued_at,
+        modified=certificate.issued_at,
+    )
+
+
+def _unique_associated_files(document, pdf) -> None:
+    # WeasyPrint 70 lists an attachment in the catalog's /AF twice (once from the
+    # EmbeddedFiles name tree, once from the file specification); keep each once.
+    files = pdf.catalog.get("AF")
+    if files:
+        unique = list(dict.fromkeys(files))
+        files.clear()
+        files.extend(unique)
+
+
+def pdf_credential_attachment(data: bytes) -> str | None:
+    """The signed credential a certificate PDF carries as an associated file, if any."""
+    reader = pypdf.PdfReader(BytesIO(data))
+    for name, contents in (reader.attachments or {}).items():
+        if name.endswith(".credential.jwt") and contents:
+            return contents[0].decode("ascii", errors="replace")
+    return None

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,9 +15,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.client_ip import limit_key
-from certificates import permissions
-from certificates.forms import CODE_RE, RevokeForm, VerifyForm
+from certificates import credentials, keys, pdf, permissions
+from certificates.forms import CODE_RE, RevokeForm, VerifyFileForm, VerifyForm
 from certificates.models import Certificate, CertificateBatch
+from certificates.services import credentials as credential_services
 from certificates.services.certificates import (
     CertificateError,
     certificate_batch_start,
@@ -270,7 +271,9 @@ def verify_lookup(request):
     # is counted once, on the verification page the form leads to.
     if request.GET and form.is_valid():
         return redirect("certificates:verify", code=form.cleaned_data["code"])
-    return render(request, "certificates/verify.html", {"form": form, "looked_up": False})
+    return render(
+        request, "certificates/verify.html", {"form": form, "file_form": VerifyFileForm(), "looked_up": False}
+    )
 
 
 @require_GET
@@ -281,12 +284,146 @@ def verify(request, code: str):
     certificate = None
     if CODE_RE.match(code):
         certificate = Certificate.objects.select_related("replaced_by").filter(code=code).first()
+    signature = None
+    if certificate is not None and certificate.credential_jwt:
+        signature = credential_services.credential_verify(certificate.credential_jwt)
     context = {
         "form": VerifyForm(initial={"code": code}),
+        "file_form": VerifyFileForm(),
         "looked_up": True,
         "code": code,
         "certificate": certificate,
+        "signature": signature,
         "now": timezone.now(),
     }
     return render(request, "certificates/verify.html", context, status=200 if certificate else 404)
 
+
+
+# Credentials --------------------------------------------------------------------------------
+
+
+def _badge_png(certificate: Certificate) -> bytes:
+    base = credentials.badge_base_png(label=certificate.event_kind, city=certificate.city_name)
+    return credentials.bake_png(base, certificate.credential_jwt)
+
+
+def _credential_response(certificate: Certificate, kind: str) -> HttpResponse:
+    token = certificate.credential_jwt
+    if kind == "jwt":
+        response = HttpResponse(token, content_type=credentials.JWT_MEDIA_TYPE)
+        filename = "%s.credential.jwt" % certificate.number
+    elif kind == "png":
+        response = HttpResponse(_badge_png(certificate), content_type="image/png")
+        filename = "%s.badge.png" % certificate.number
+    else:
+        body = credentials.pretty_json(_stored_credential(certificate))
+        response = HttpResponse(body, content_type="application/ld+json; charset=utf-8")
+        filename = "%s.credential.json" % certificate.number
+    response["Content-Disposition"] = 'attachment; filename="%s"' % filename
+    return response
+
+
+def _stored_credential(certificate: Certificate) -> dict:
+    """The credential as signed (the JWT's payload without the registered JWT claims)."""
+    payload = credentials.unverified_payload(certificate.credential_jwt)
+    return {k: v for k, v in payload.items() if k not in credentials.REGISTERED_CLAIMS}
+
+
+@login_required
+@require_GET
+def credential_download(request, pk: int, kind: str):
+    certificate = _certificate_for(request, pk)
+    if not certificate.credential_jwt:
+        raise Http404
+    response = _credential_response(certificate, kind)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _public(response: HttpResponse, max_age: int) -> HttpResponse:
+    # Verifiers and wallets fetch these from other origins.
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=%d" % max_age
+    return response
+
+
+@require_GET
+def jwks(request):
+    """Public keys only, current and retired, so certificates signed before a rotation keep verifying."""
+    document = credentials.public_jwks(keys.all_keys(), jwks_url=credential_services.jwks_url())
+    return _public(JsonResponse(document, content_type="application/jwk-set+json"), 300)
+
+
+@require_GET
+def status_list(request, list_id: int, signed: bool):
+    if list_id < 1 or not keys.has_active_key():
+        raise Http404
+    value = credential_services.status_list(list_id, signed=signed)
+    seconds = credential_services.status_list_cache_seconds()
+    if signed:
+        return _public(HttpResponse(value, content_type=credentials.JWT_MEDIA_TYPE), seconds)
+    return _public(JsonResponse(value, content_type="application/ld+json"), seconds)
+
+
+@require_GET
+def verify_credential_json(request, code: str):
+    """The credential of a certificate, as JSON, for whoever holds its verification code."""
+    if _over_rate_limit(request):
+        return _rate_limited_response(request)
+    certificate = None
+    if CODE_RE.match(code):
+        certificate = Certificate.objects.filter(code=code).exclude(credential_jwt="").first()
+    if certificate is None:
+        raise Http404
+    response = HttpResponse(
+        credentials.pretty_json(_stored_credential(certificate)), content_type="application/ld+json; charset=utf-8"
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _token_from_upload(data: bytes) -> str:
+    if data[:5] == b"%PDF-":
+        try:
+            return pdf.pdf_credential_attachment(data) or ""
+        except Exception:  # a damaged PDF is the user's file, not our error
+            return ""
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return credentials.read_png_credential(data) or ""
+    return data.decode("utf-8", errors="replace").strip()
+
+
+@require_POST
+@never_cache
+def verify_file(request):
+    """Check a file someone was given: its embedded credential's signature, then its status."""
+    if _over_rate_limit(request):
+        return _rate_limited_response(request)
+    form = VerifyFileForm(request.POST, request.FILES)
+    result = None
+    status = 200
+    if form.is_valid():
+        data = form.cleaned_data["file"].read()
+        token = _token_from_upload(data)
+        if not token:
+            result = credential_services.Verification(
+                credential=None,
+                certificate=None,
+                error=_("This file carries no credential of EPI Events (or it was damaged)."),
+            )
+        else:
+            result = credential_services.credential_verify(token)
+        if not result.signature_valid:
+            status = 422
+    else:
+        status = 400
+    context = {
+        "form": VerifyForm(),
+        "file_form": form,
+        "looked_up": False,
+        "file_result": result,
+        "certificate": result.certificate if result else None,
+    }
+    return render(request, "certificates/verify.html", context, status=status)

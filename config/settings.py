@@ -290,6 +290,17 @@ WEBHOOK_RETRY_HOURS = 72
 WEBHOOK_MAX_CONSECUTIVE_FAILURES = 20
 WEBHOOK_LOG_DAYS = 30
 
+# Open Badges 3.0 credentials (docs/credentials.md). Signing keys are JWK files in this
+# folder, outside MEDIA_ROOT and never served; `manage.py credential_keys generate` makes one.
+# Without an active key certificates are issued as plain PDFs.
+CREDENTIAL_KEYS_DIR = env.str("CREDENTIAL_KEYS_DIR", default=str(BASE_DIR / "var" / "credential-keys"))
+# The revocation status list is cached this long (seconds); a revocation also clears it at once.
+CREDENTIAL_STATUS_CACHE_SECONDS = env.int("CREDENTIAL_STATUS_CACHE_SECONDS", default=60)
+# Optional PAdES seals per city slug (certificates/seal.py), as JSON.
+CERTIFICATE_SEALS = env.json("CERTIFICATE_SEALS", default={})
+# Only test settings turn this on: a self-signed seal proves nothing to a verifier.
+CERTIFICATE_SEAL_ALLOW_SELF_SIGNED = False
+
 # Production hardening; all on unless DEBUG.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

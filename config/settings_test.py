@@ -25,3 +25,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # (WAL, waiting up to the busy timeout) instead of failing at once with
     # "database table is locked" whenever two threads meet.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "db.sqlite3.test")}  # noqa: F405
+
+# No credential signing key unless a test creates one (tests/certificates/conftest.py does).
+CREDENTIAL_KEYS_DIR = ""
+CERTIFICATE_SEALS = {}

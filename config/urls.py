@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views_i18n import javascript_catalog
+from certificates.views import jwks
 from events.views.health import healthz
 from events.views.media import city_logo
 
@@ -19,6 +20,8 @@ urlpatterns = [
     path("", include("events.urls_registration")),
     path("healthz", healthz, name="healthz"),
     path("jsi18n/<str:lang>.js", javascript_catalog, name="javascript_catalog"),
+    # The public keys that verify the site's credentials (certificates/keys.py).
+    path(".well-known/jwks.json", jwks, name="jwks"),
     # Uploaded city logos are public; everything else under MEDIA_ROOT is served by views that check access.
     path("media/cities/logos/<path:name>", city_logo, name="city_logo"),
 ]

@@ -286,6 +286,7 @@ class EventAdmin(PlatformAdminMixin, admin.ModelAdmin):
     readonly_fields = ["status", "starts_at", "ends_at", "sequence", "cancelled_at", "created_by", "created_at", "updated_at"]
     fieldsets = (
         (None, {"fields": ("city", "kind", "area", "language", "title", "summary", "description", "translations", "trainers")}),
+        (_("Digital credentials"), {"fields": ("learning_outcomes", "learning_outcomes_translations")}),
         (_("Place"), {"fields": ("venue_name", "venue_address", "latitude", "longitude", "online_url", "online_note")}),
         (
             _("Registration"),

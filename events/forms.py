@@ -159,10 +159,10 @@ class EventForm(SafeModelForm):
             "kind", "area", "title", "summary", "description", "language",
             "venue_name", "venue_address", "latitude", "longitude", "online_url", "online_note",
             "capacity", "requires_approval", "registration_opens_at", "registration_closes_at",
-            "eligibility_percent",
+            "eligibility_percent", "learning_outcomes",
         ]
         formfield_callback = _formfield
-        widgets = {"description": forms.Textarea(attrs={"rows": 8})}
+        widgets = {"description": forms.Textarea(attrs={"rows": 8}), "learning_outcomes": forms.Textarea(attrs={"rows": 4})}
         error_messages = {
             "eligibility_percent": {
                 "min_value": _("Enter a percentage between 1 and 100, or leave it empty."),

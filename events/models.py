@@ -225,6 +225,15 @@ class Event(models.Model):
     trainers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="trained_events", blank=True, verbose_name=_("trainers")
     )
+    learning_outcomes = models.TextField(
+        _("learning outcomes"), blank=True, max_length=MESSAGE_MAX_LENGTH,
+        validators=[MaxLengthValidator(MESSAGE_MAX_LENGTH)],
+        help_text=_("One per line, in the language of delivery. They are written into the participants' digital credentials."),
+    )
+    # {"sv": "...", "de": "..."}: the outcomes in other languages, for holders who read them.
+    learning_outcomes_translations = models.JSONField(
+        _("translations of the learning outcomes"), default=dict, blank=True
+    )
     # Derived from the sessions by the session services, so lists can sort and filter cheaply.
     starts_at = models.DateTimeField(_("starts"), null=True, blank=True, db_index=True, editable=False)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True, db_index=True, editable=False)
@@ -260,6 +269,9 @@ class Event(models.Model):
 
     def __str__(self):
         return self.title
+
+    def learning_outcomes_in(self, language: str) -> str:
+        return (self.learning_outcomes_translations or {}).get(language) or self.learning_outcomes
 
     def get_absolute_url(self):
         return reverse("events:event_detail", kwargs={"pk": self.pk})

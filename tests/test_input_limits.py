@@ -33,6 +33,8 @@ SYSTEM_WRITTEN = {
     "events.Event.search_text",
     # The real body of a secret email until it is sent; written by the email services only.
     "events.OutgoingEmail.secret_text", "events.OutgoingEmail.secret_html",
+    # The signed credential, built and signed by certificates.credentials.
+    "certificates.Certificate.credential_jwt",
 }
 
 

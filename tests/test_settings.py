@@ -60,17 +60,42 @@ def test_development_settings_load_without_any_secret():
     assert result.returncode == 0, result.stderr
 
 
-def test_check_deploy_passes_with_the_production_environment():
+def _credential_keys(tmp_path) -> str:
+    import json
+
+    from joserfc.jwk import ECKey
+
+    folder = tmp_path / "credential-keys"
+    folder.mkdir()
+    key = ECKey.generate_key("P-256", private=True)
+    (folder / f"{key.thumbprint()}.json").write_text(json.dumps(key.as_dict(private=True)))
+    (folder / "active").write_text(key.thumbprint())
+    return str(folder)
+
+
+def test_check_deploy_passes_with_the_production_environment(tmp_path):
     result = _run(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         DJANGO_DEBUG="0",
         SECRET_KEY=_random_secret(),
         ALLOWED_HOSTS="events.example.org",
+        CREDENTIAL_KEYS_DIR=_credential_keys(tmp_path),
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues" in output
     assert "WARNINGS" not in output
+
+
+def test_check_deploy_warns_when_certificates_would_carry_no_credential(tmp_path):
+    result = _run(
+        ["manage.py", "check", "--deploy"],
+        DJANGO_DEBUG="0",
+        SECRET_KEY=_random_secret(),
+        ALLOWED_HOSTS="events.example.org",
+        CREDENTIAL_KEYS_DIR=str(tmp_path / "empty"),
+    )
+    assert "certificates.W001" in result.stdout + result.stderr
 
 
 def test_manage_py_on_an_unconfigured_checkout_runs_in_development_mode():

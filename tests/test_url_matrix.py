@@ -19,9 +19,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, path
 
 from tests import test_admin_matrix
 from tests.accounts import test_permissions as account_matrix
-from tests.certificates import test_views as certificate_matrix
 from tests.api import test_pages as api_pages_matrix
 from tests.api import test_tokens as api_matrix
+from tests.certificates import test_views as certificate_matrix
 from tests.events import test_exports, test_questions, test_registration_admin
 from tests.events import test_permissions as events_matrix
 

@@ -35,7 +35,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from api.models import WebhookEventType
 from api.services.webhooks import webhook_emit
-from certificates import pdf
+from certificates import pdf, seal
 from certificates.models import (
     REVOKE_REASON_MAX_LENGTH,
     Certificate,
@@ -43,6 +43,7 @@ from certificates.models import (
     CertificateSequence,
     certificate_upload_to,
 )
+from certificates.services.credentials import credentials_attach, status_list_forget
 from certificates.services.eligibility import hours_from, registrations_with_attendance
 from events.models import City, Event, Registration, Session
 from events.services.emails import email_queue
@@ -176,15 +177,21 @@ class UnprintableNameError(CertificateError):
         )
 
 
-def _render_and_store(certificates: Sequence[Certificate]) -> tuple[list[Certificate], list[UnprintableNameError]]:
-    """Lay out and store the PDFs; the ones that would print empty boxes are refused, not stored."""
+def _render_and_store(
+    certificates: Sequence[Certificate], *, city: City
+) -> tuple[list[Certificate], list[UnprintableNameError]]:
+    """Lay out (tagged PDF/A-3, the signed credential inside), seal if the city has a seal,
+    and store the PDFs; the ones that would print empty boxes are refused, not stored."""
     files = pdf.certificates_pdfs(certificates)
+    sealer = seal.sealer_for(city)
     stored, refused = [], []
     for certificate, data in zip(certificates, files, strict=True):
         missing = pdf.missing_characters(data)
         if missing:
             refused.append(UnprintableNameError(certificate, missing))
             continue
+        if sealer is not None:
+            data = sealer.seal(data)
         name = certificate_upload_to(certificate, certificate.filename)
         certificate.pdf.name = default_storage.save(name, ContentFile(data))
         stored.append(certificate)
@@ -237,7 +244,8 @@ def _prepare(*, event: Event, registrations: Sequence[Registration], actor: User
         _build(registration=r, event=event, facts=facts, number=n, actor=actor, batch=batch, issued_at=now)
         for r, n in zip(registrations, numbers, strict=True)
     ]
-    stored, unprintable = _render_and_store(certificates)
+    credentials_attach(certificates=certificates, registrations=registrations, event=event, now=now)
+    stored, unprintable = _render_and_store(certificates, city=event.city)
     if unprintable:
         if refused is None:
             _discard_files(stored)
@@ -331,6 +339,8 @@ def certificate_reissue(*, certificate: Certificate, actor: User | None) -> Cert
             new.replaces = old
             new.save(force_insert=True)
             _announce(new)
+            old_index = old.status_index
+            transaction.on_commit(lambda: status_list_forget(old_index))
     except (CertificateError, IntegrityError):
         _discard_files([new])
         raise
@@ -366,6 +376,8 @@ def certificate_revoke(*, certificate: Certificate, actor: User | None, reason: 
         city_id=Event.objects.values_list("city_id", flat=True).get(pk=locked.event_id),
         data={"event": locked.event_id, "certificate": locked.pk},
     )
+    index = locked.status_index
+    transaction.on_commit(lambda: status_list_forget(index))
     return locked
 
 

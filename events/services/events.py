@@ -26,7 +26,7 @@ PLACE_FIELDS = ("venue_name", "venue_address", "online_url", "latitude", "longit
 EVENT_FIELDS = (
     "kind", "area", "title", "summary", "description", "language", "venue_name", "venue_address",
     "latitude", "longitude", "online_url", "online_note", "capacity", "requires_approval",
-    "registration_opens_at", "registration_closes_at", "eligibility_percent",
+    "registration_opens_at", "registration_closes_at", "eligibility_percent", "learning_outcomes",
 )
 
 

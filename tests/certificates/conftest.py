@@ -51,3 +51,12 @@ def make_attendee(past_event):
 @pytest.fixture
 def holder_registration(make_attendee):
     return make_attendee(full_name="Łucja Ștefănescu-Åström", preferred_language="en")
+
+
+@pytest.fixture(autouse=True)
+def signing_key(settings, tmp_path):
+    """Every certificate test issues with a credential key of its own, in a temporary folder."""
+    from certificates import keys
+
+    settings.CREDENTIAL_KEYS_DIR = str(tmp_path / "credential-keys")
+    return keys.generate_key()

@@ -65,6 +65,8 @@ CHANGE = {"anonymous": LOGIN, "participant": 404, "holder": 403, "trainer": DONE
 MANAGE = {"anonymous": LOGIN, "participant": 403, "holder": 403, "trainer": 200, "other_organizer": 403,
           "organizer": 200, "staff": 200}
 ISSUE = {**MANAGE, **{role: DONE for role, want in MANAGE.items() if want == 200}}
+DOWNLOAD = {"anonymous": LOGIN, "participant": 404, "holder": 200, "trainer": 200, "other_organizer": 404,
+            "organizer": 200, "staff": 200}
 
 # (name, method, url(objects), data, expected per role, effect(objects) for DONE)
 CERTIFICATE_PAGES = [
@@ -85,6 +87,23 @@ CERTIFICATE_PAGES = [
     ("verify lookup", "get", lambda o: reverse("certificates:verify_lookup"), None, dict.fromkeys(CERT_ROLES, 200), None),
     ("verify", "get", lambda o: reverse("certificates:verify", args=[o["certificate"].code]), None,
      dict.fromkeys(CERT_ROLES, 200), None),
+    # The holder's credential files, like the PDF: theirs and those who issue; nobody else's (404).
+    ("credential JWT", "get", lambda o: reverse("certificates:credential_jwt", args=[o["certificate"].pk]), None,
+     DOWNLOAD, None),
+    ("credential JSON", "get", lambda o: reverse("certificates:credential_json", args=[o["certificate"].pk]), None,
+     DOWNLOAD, None),
+    ("badge image", "get", lambda o: reverse("certificates:badge", args=[o["certificate"].pk]), None, DOWNLOAD, None),
+    # What verifiers read: public.
+    ("status list", "get", lambda o: reverse("certificates:status_list", args=[1]), None,
+     dict.fromkeys(CERT_ROLES, 200), None),
+    ("status list JSON", "get", lambda o: reverse("certificates:status_list_json", args=[1]), None,
+     dict.fromkeys(CERT_ROLES, 200), None),
+    ("credential by verification code", "get",
+     lambda o: reverse("certificates:verify_credential_json", args=[o["certificate"].code]), None,
+     dict.fromkeys(CERT_ROLES, 200), None),
+    ("public keys", "get", lambda o: reverse("jwks"), None, dict.fromkeys(CERT_ROLES, 200), None),
+    # Checking a file changes nothing; without a file the form says what is missing.
+    ("verify a file", "post", lambda o: reverse("certificates:verify_file"), {}, dict.fromkeys(CERT_ROLES, 400), None),
 ]
 
 
@@ -140,6 +159,9 @@ COVERED_URL_NAMES = {
     "certificates:verify_lookup", "certificates:verify",
     "certificates:event",  # test_event_certificates_page_by_role
     "certificates:download",  # test_download_by_role
+    "certificates:credential_jwt", "certificates:credential_json", "certificates:badge",
+    "certificates:status_list", "certificates:status_list_json", "certificates:verify_credential_json",
+    "certificates:verify_file", "jwks",
 }
 
 
