@@ -10,7 +10,7 @@ from django.contrib.sites.models import Site
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from events.admin import PlatformAdminMixin
+from events.admin import AdminInputGuardMixin, PlatformAdminMixin
 from events.models import CityMembership
 
 from . import permissions
@@ -43,7 +43,7 @@ class OrganizedCityInline(PlatformAdminMixin, admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AdminInputGuardMixin, BaseUserAdmin):
     """Accounts. Every decision, object by object, is in ``accounts.permissions``."""
 
     ordering = ["email"]

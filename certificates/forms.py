@@ -38,7 +38,7 @@ class VerifyForm(SafeForm):
         return code
 
 
-class VerifyFileForm(forms.Form):
+class VerifyFileForm(SafeForm):
     """A certificate file to check: the PDF, the badge PNG or the credential (.jwt)."""
 
     MAX_BYTES = 5 * 1024 * 1024

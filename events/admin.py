@@ -19,6 +19,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db import connection
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.utils import timezone
@@ -88,9 +89,15 @@ class AdminInputGuardMixin:
 
     def response_action(self, request, queryset):
         pk = self.model._meta.pk
+        low, high = connection.ops.integer_field_range(pk.get_internal_type())
         try:
             for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
-                pk.to_python(value)
+                number = pk.to_python(value)
+                # A number no column can hold is no row either (SQLite refuses it with an OverflowError).
+                if isinstance(number, int) and (
+                    (low is not None and number < low) or (high is not None and number > high)
+                ):
+                    raise ValidationError("out of range")
         except ValidationError:
             self.message_user(
                 request, gettext("The selection was sent incomplete. Reload the list and try again."), messages.WARNING
