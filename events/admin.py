@@ -18,8 +18,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.utils import timezone
