@@ -194,7 +194,7 @@ class EventAdminForm(forms.ModelForm):
     def clean_capacity(self):
         capacity = self.cleaned_data.get("capacity")
         if self.instance.pk and capacity is not None:
-            confirmed = self.instance.registrations.filter(status=Registration.Status.CONFIRMED).count()
+            confirmed = self.instance.registrations.confirmed().count()
             if capacity < confirmed:
                 raise forms.ValidationError(
                     ngettext(

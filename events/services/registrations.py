@@ -79,14 +79,14 @@ def _event_lock_sql() -> str:
 
 
 def _confirmed_count(event: Event) -> int:
-    return Registration.objects.filter(event=event, status=Status.CONFIRMED).count()
+    return Registration.objects.filter(event=event).confirmed().count()
 
 
 def _seats_free(event: Event) -> int | None:
     """Free seats of a locked event; None when the event has no seat limit."""
     if event.capacity is None:
         return None
-    return max(event.capacity - _confirmed_count(event), 0)
+    return event.seats_left(_confirmed_count(event))
 
 
 def _next_waiting_rank(event: Event) -> int:
@@ -109,7 +109,7 @@ def _fill_free_seats(event: Event) -> list[Registration]:
     if not _promotion_allowed(event):
         return []
     free = _seats_free(event)
-    waiting = Registration.objects.filter(event=event, status=Status.WAITING).order_by("waiting_rank", "pk")
+    waiting = Registration.objects.filter(event=event).waiting().order_by("waiting_rank", "pk")
     if free is not None:
         if free <= 0:
             return []
@@ -606,7 +606,7 @@ def registration_create(
     except IntegrityError:
         # The database's own guard against a second active registration, for any
         # path that did not take the lock.
-        if Registration.objects.filter(event_id=event.pk, user=user, status__in=Registration.ACTIVE_STATUSES).exists():
+        if Registration.objects.filter(event_id=event.pk, user=user).active().exists():
             raise RegistrationError(_("You are already registered for this event."), code="duplicate")
         # Answers were checked before the lock; an organizer may have removed a question since.
         answered = {question.pk for question, _value in cleaned}
@@ -784,12 +784,7 @@ def event_change_capacity(*, event: Event, capacity: int | None) -> Event:
 
 def waiting_position(*, registration: Registration) -> int | None:
     """1 for the first person on the waiting list; None when not waiting."""
-    if registration.status != Status.WAITING or registration.waiting_rank is None:
-        return None
-    ahead = Registration.objects.filter(
-        event_id=registration.event_id, status=Status.WAITING, waiting_rank__lt=registration.waiting_rank
-    ).count()
-    return ahead + 1
+    return registration.waiting_position()
 
 
 def event_registration_counts(*, event: Event) -> dict:
@@ -797,5 +792,5 @@ def event_registration_counts(*, event: Event) -> dict:
     counts = Registration.objects.filter(event=event).aggregate(
         **{status: Count("pk", filter=Q(status=status)) for status in Status.values}
     )
-    seats_left = None if event.capacity is None else max(event.capacity - counts[Status.CONFIRMED], 0)
+    seats_left = event.seats_left(counts[Status.CONFIRMED])
     return {**counts, "seats_left": seats_left}

@@ -77,7 +77,7 @@ def _result_title(result: CheckinResult) -> str:
 def overview(request: HttpRequest, event_pk: int) -> HttpResponse:
     event = _staff_event(request, event_pk)
     sessions = list(attendance_services.sessions_with_counts(event))
-    confirmed = Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED).count()
+    confirmed = event.registrations.confirmed().count()
     return render(
         request,
         "events/attendance/overview.html",

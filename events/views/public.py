@@ -44,7 +44,7 @@ def event_detail(request, pk):
     )
     if not permissions.can_view_event(request.user, event):
         raise Http404
-    seats_left = None if event.capacity is None else max(event.capacity - event.confirmed_count, 0)
+    seats_left = event.seats_left(event.confirmed_count)
     context = {
         "event": event,
         "city": event.city,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -36,7 +35,7 @@ def _closed_reason(event: Event) -> str | None:
 
 def _active_registration(event: Event, user) -> Registration | None:
     return (
-        Registration.objects.filter(event=event, user=user, status__in=Registration.ACTIVE_STATUSES)
+        Registration.objects.filter(event=event, user=user).active()
         .order_by("-pk")
         .first()
     )
@@ -129,8 +128,7 @@ def register(request, pk):
 def _seats_left(event: Event) -> int | None:
     if event.capacity is None:
         return None
-    confirmed = Registration.objects.filter(event=event, status=Status.CONFIRMED).count()
-    return max(event.capacity - confirmed, 0)
+    return event.seats_left(event.registrations.confirmed().count())
 
 
 def _can_still_cancel(registration: Registration) -> bool:
@@ -172,27 +170,18 @@ def cancel(request, pk):
 
 @login_required
 def my_registrations(request):
-    ahead = (
-        Registration.objects.filter(
-            event=OuterRef("event"), status=Status.WAITING, waiting_rank__lt=OuterRef("waiting_rank")
-        )
-        .order_by()
-        .values("event")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     registrations = list(
         Registration.objects.filter(user=request.user)
         .select_related("event__city")
         .prefetch_related(Prefetch("event__sessions", queryset=Session.objects.order_by("starts_at", "pk")))
-        .annotate(ahead=Coalesce(Subquery(ahead), 0))
+        .with_waiting_position()
         .order_by("event__starts_at", "-pk")
     )
     now = timezone.now()
     groups = {status: [] for status in (Status.CONFIRMED, Status.WAITING, Status.PENDING)}
     past, inactive = [], []
     for registration in registrations:
-        registration.position = registration.ahead + 1 if registration.status == Status.WAITING else None
+        registration.position = registration.waiting_pos
         registration.can_cancel = _can_still_cancel(registration)
         ended = registration.event.ends_at is not None and registration.event.ends_at <= now
         if not registration.is_active:
