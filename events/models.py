@@ -96,6 +96,15 @@ class CityMembership(models.Model):
 
 
 class EventQuerySet(models.QuerySet):
+    def lock(self, pk: int) -> "Event":
+        """The event row, locked (``select_for_update``) until the transaction ends: the one lock
+        that serialises every seat, question, publication and certificate-batch decision of an event.
+
+        Only the event row is locked (``of=self``); its city comes along unlocked for permission
+        checks, or every event of a city would queue behind each other.
+        """
+        return self.select_for_update(of=("self",)).select_related("city").get(pk=pk)
+
     def published(self):
         return self.filter(status=Event.Status.PUBLISHED)
 

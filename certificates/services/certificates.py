@@ -367,7 +367,7 @@ def certificate_batch_start(*, event: Event, actor: User | None) -> CertificateB
 
     now = timezone.now()
     with transaction.atomic():
-        locked = Event.objects.select_for_update().get(pk=event.pk)
+        locked = Event.objects.lock(event.pk)
         active = CertificateBatch.objects.filter(event=locked, status__in=CertificateBatch.ACTIVE_STATUSES).first()
         if active and not _is_stale(active, now):
             return active

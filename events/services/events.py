@@ -211,7 +211,7 @@ def event_update(
 @transaction.atomic
 def event_publish(*, event: Event) -> Event:
     """Make a draft public. It needs at least one session so people know when to come."""
-    locked = Event.objects.select_for_update().get(pk=event.pk)
+    locked = Event.objects.lock(event.pk)
     if locked.status == Event.Status.CANCELLED:
         raise EventError(_("A cancelled event cannot be published again. Duplicate it to plan a new one."))
     if locked.status == Event.Status.PUBLISHED:
@@ -231,7 +231,7 @@ def event_cancel(*, event: Event, actor: User | None, reason: str = "") -> Event
     Only published events are cancelled: a draft was never announced, and cancelling it
     would make it appear in the public programme for the first time.
     """
-    locked = Event.objects.select_for_update().get(pk=event.pk)
+    locked = Event.objects.lock(event.pk)
     if locked.status == Event.Status.CANCELLED:
         return locked
     if locked.status != Event.Status.PUBLISHED:

@@ -171,7 +171,7 @@ def registrations_for_admin(*, event: Event) -> QuerySet[Registration]:
 def _lock_event(event: Event) -> Event:
     # registration_create writes answers under this lock; taking it here means a question
     # cannot lose its last answer-free moment between our check and our write.
-    return Event.objects.select_for_update().get(pk=event.pk)
+    return Event.objects.lock(event.pk)
 
 
 def clean_label_translations(translations: dict[str, str] | None) -> dict[str, str]:

@@ -64,9 +64,7 @@ def _lock_event(event_id: int) -> Event:
     Kept as its own function so the race tests can replace it and show the
     overbooking that happens without it.
     """
-    # of=self: the city row comes along for permission checks but must not be locked,
-    # or every event of a city would queue behind each other.
-    return Event.objects.select_for_update(of=("self",)).select_related("city").get(pk=event_id)
+    return Event.objects.lock(event_id)
 
 
 def _event_lock_sql() -> str:
