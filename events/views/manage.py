@@ -21,10 +21,7 @@ from events.services import events as event_services
 
 
 def _managed_event(request, pk: int) -> Event:
-    event = get_object_or_404(Event.objects.select_related("city"), pk=pk)
-    if not permissions.can_manage_event(request.user, event):
-        raise PermissionDenied
-    return event
+    return permissions.access_event(request.user, pk, need=permissions.can_manage_event)
 
 
 @login_required
