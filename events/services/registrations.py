@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from events import permissions
+from events import registration_policy as policy
 from events.background import in_background, run_in_background
 from events.models import Answer, Event, OutgoingEmail, Question, Registration
 
@@ -506,30 +507,25 @@ _FIRST_EMAIL = {
 }
 
 
+# The codes RegistrationError has always used, where they differ from the policy's.
+_ERROR_CODE = {policy.DRAFT: "closed"}
+
+
 def _register_locked(
     *, event_id: int, registration: Registration, tally_statement: tuple[str, tuple], by_organizer: bool
 ) -> Event:
     """Lock the event and decide ``registration``'s status, or say why it cannot be made."""
     locked = _lock_event(event_id)
-    if locked.status == Event.Status.CANCELLED:
-        raise RegistrationError(_("This event has been cancelled."), code="cancelled")
-    if locked.status != Event.Status.PUBLISHED:
-        raise RegistrationError(_("This event is not open for registration."), code="closed")
-    if not by_organizer and not locked.registration_is_open():
-        now = timezone.now()
-        if locked.registration_opens_at and now < locked.registration_opens_at:
-            raise RegistrationError(_("Registration has not opened yet."), code="not_open")
-        raise RegistrationError(_("Registration for this event is closed."), code="closed")
-    tally = _run_tally(tally_statement)
-    if tally.mine_active:
-        raise RegistrationError(_("You are already registered for this event."), code="duplicate")
-    if tally.mine_rejected and not by_organizer:
-        # Registering again would ask the organizers the question they already answered.
-        raise RegistrationError(
-            _("The organizers have declined your registration for this event. Please contact them if you "
-              "think this is a mistake."),
-            code="declined",
+    # The window and the event's state first: they need no count.
+    refusal = policy.registration_refusal(locked, by_organizer=by_organizer)
+    if refusal is None:
+        tally = _run_tally(tally_statement)
+        # Registering again after a rejection would ask the organizers the question they already answered.
+        refusal = policy.registration_refusal(
+            locked, registered=bool(tally.mine_active), declined=bool(tally.mine_rejected), by_organizer=by_organizer
         )
+    if refusal is not None:
+        raise RegistrationError(policy.refusal_message(refusal), code=_ERROR_CODE.get(refusal, refusal))
     if locked.requires_approval and not by_organizer:
         registration.status = Status.PENDING
     elif locked.capacity is None or tally.confirmed < locked.capacity:
@@ -635,12 +631,9 @@ def registration_cancel(*, registration: Registration, actor: User, reason: str 
         is_own = actor is not None and actor.pk == current.user_id
         if not (is_own or is_organizer):
             raise RegistrationError(_("You cannot cancel this registration."), code="not_allowed")
-        if not current.is_active:
-            raise RegistrationError(_("This registration is no longer active."), code="state")
-        if not is_organizer and event.starts_at and event.starts_at <= timezone.now():
-            raise RegistrationError(
-                _("The event has already started; please contact the organizers."), code="started"
-            )
+        refusal = policy.cancel_refusal(current, by_organizer=is_organizer)
+        if refusal is not None:
+            raise RegistrationError(policy.refusal_message(refusal), code=refusal)
         was_confirmed = current.status == Status.CONFIRMED
         now = timezone.now()
         current.status = Status.CANCELLED

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from events import permissions
+from events import registration_policy as policy
 from events.forms_registration import CONSENT_NOTICE, CONSENT_VERSION, RegistrationForm
 from events.models import Event, Registration, Session
 from events.services.registrations import RegistrationError, registration_cancel, registration_create, waiting_position
@@ -22,15 +23,8 @@ Status = Registration.Status
 
 def _closed_reason(event: Event) -> str | None:
     """Why nobody can register right now, in the reader's language; None when open."""
-    if event.status == Event.Status.CANCELLED:
-        return _("This event has been cancelled.")
-    if event.status != Event.Status.PUBLISHED:
-        return _("This event is not open for registration.")
-    if event.registration_is_open():
-        return None
-    if event.registration_opens_at and timezone.now() < event.registration_opens_at:
-        return _("Registration has not opened yet.")
-    return _("Registration for this event is closed.")
+    refusal = policy.registration_refusal(event)
+    return policy.refusal_message(refusal) if refusal else None
 
 
 def _active_registration(event: Event, user) -> Registration | None:
@@ -46,11 +40,9 @@ def _earlier_registration(event: Event, user, closed: str | None) -> tuple[Regis
     # One query answers both "already registered?" and "turned down before?".
     mine = list(event.registrations.filter(user=user).exclude(status=Status.CANCELLED).order_by("-pk"))
     existing = next((r for r in mine if r.is_active), None)
-    if not existing and not closed and any(r.status == Status.REJECTED for r in mine):
-        closed = _(
-            "The organizers have declined your registration for this event. Please contact them if you think "
-            "this is a mistake."
-        )
+    refusal = policy.registration_refusal(event, **policy.registration_facts(mine))
+    if refusal == policy.DECLINED:
+        closed = policy.refusal_message(refusal)
     return existing, closed
 
 
@@ -98,7 +90,7 @@ def register(request, pk):
             except RegistrationError as exc:
                 if exc.code == "duplicate":
                     existing = _active_registration(event, request.user)
-                elif exc.code in ("closed", "cancelled", "not_open", "declined"):
+                elif exc.code in (policy.CLOSED, policy.CANCELLED, policy.NOT_OPEN, policy.DECLINED):
                     # The event changed while the form was open.
                     event.refresh_from_db()
                     closed = str(exc)
@@ -132,8 +124,7 @@ def _seats_left(event: Event) -> int | None:
 
 
 def _can_still_cancel(registration: Registration) -> bool:
-    starts = registration.event.starts_at
-    return registration.is_active and (starts is None or starts > timezone.now())
+    return policy.cancel_refusal(registration) is None
 
 
 @login_required
