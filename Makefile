@@ -1,4 +1,4 @@
-# EPI Events: `make run` serves the demo site, `make test` runs the whole suite.
+# EPI Events: `make run` serves the demo site, `make test` runs the whole suite, `make test-fast` all but the browser tests.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Development commands run with DEBUG on (a throwaway secret key); tests use config.settings_test.
 DEV := DJANGO_DEBUG=1
 
-.PHONY: run test install messages compilemessages migrate demo lint bench worker clean
+.PHONY: run test test-fast install messages compilemessages migrate demo lint bench worker clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ test: compilemessages
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings_test
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The edit loop: everything but the browser walks (`make test` stays the whole suite).
+test-fast: compilemessages
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q -m "not browser" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from events.validation import SafeForm, SafeModelForm
 
 from .models import User
+from .services.users import user_complete_signup
 
 
 class SignupForm(SafeForm):
@@ -27,9 +28,11 @@ class SignupForm(SafeForm):
 
     def signup(self, request, user):
         # The user row is being created by allauth here; the fields belong to it.
-        user.full_name = self.cleaned_data["full_name"].strip()
-        user.preferred_language = self.cleaned_data["preferred_language"]
-        user.save(update_fields=["full_name", "preferred_language"])
+        user_complete_signup(
+            user=user,
+            full_name=self.cleaned_data["full_name"],
+            preferred_language=self.cleaned_data["preferred_language"],
+        )
 
 
 class ProfileForm(SafeModelForm):

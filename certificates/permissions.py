@@ -24,10 +24,6 @@ def can_issue_certificates(user: User, event: Event) -> bool:
     return event_permissions.can_manage_event(user, event) or event_permissions.is_trainer_of(user, event)
 
 
-def can_view_certificates_of_event(user: User, event: Event) -> bool:
-    return can_issue_certificates(user, event)
-
-
 def can_download_certificate(user: User, certificate: Certificate) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False

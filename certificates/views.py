@@ -41,12 +41,7 @@ def _rate_limit() -> tuple[int, int]:
 
 def _event_for_staff(request, event_id: int) -> Event:
     """The event if the user may issue its certificates; 404 if they may not see it, else 403."""
-    event = get_object_or_404(Event.objects.select_related("city"), pk=event_id)
-    if not event_permissions.can_view_event(request.user, event):
-        raise Http404
-    if not permissions.can_issue_certificates(request.user, event):
-        raise PermissionDenied
-    return event
+    return event_permissions.access_event(request.user, event_id, need=permissions.can_issue_certificates)
 
 
 def _certificate_for(request, pk: int, *, change: bool = False) -> Certificate:
@@ -150,8 +145,7 @@ def batch_start(request, event_id: int):
 
 def _batch_for_staff(request, pk: int) -> CertificateBatch:
     batch = get_object_or_404(CertificateBatch.objects.select_related("event__city"), pk=pk)
-    if not permissions.can_issue_certificates(request.user, batch.event):
-        raise PermissionDenied
+    event_permissions.require_event_access(request.user, batch.event, need=permissions.can_issue_certificates)
     return batch
 
 

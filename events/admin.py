@@ -266,7 +266,7 @@ class EventAdminForm(SafeModelForm):
     def clean_capacity(self):
         capacity = self.cleaned_data.get("capacity")
         if self.instance.pk and capacity is not None:
-            confirmed = self.instance.registrations.filter(status=Registration.Status.CONFIRMED).count()
+            confirmed = self.instance.registrations.confirmed().count()
             if capacity < confirmed:
                 raise forms.ValidationError(
                     ngettext(
@@ -382,14 +382,14 @@ class EventAdmin(PlatformAdminMixin, admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not Session:
             return super().save_formset(request, form, formset, change)
-        event = form.instance
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for session_form in formset.deleted_forms:
-            if session_form.instance.pk:
-                event_services.session_delete(session=Session.objects.select_related("event").get(pk=session_form.instance.pk))
-                formset.deleted_objects.append(session_form.instance)
+        edits, changed_data = [], {}
         for session_form in formset.forms:
-            if session_form in formset.deleted_forms or not session_form.has_changed():
+            pk = session_form.instance.pk
+            if session_form in formset.deleted_forms:
+                if pk:
+                    edits.append(event_services.SessionEdit(pk=pk, delete=True))
+                continue
+            if not session_form.has_changed():
                 continue
             data = session_form.cleaned_data
             values = {
@@ -399,13 +399,13 @@ class EventAdmin(PlatformAdminMixin, admin.ModelAdmin):
                 "room": data.get("room", ""),
                 "translations": data.get("translations") or {},
             }
-            if session_form.instance.pk:
-                current = Session.objects.select_related("event").get(pk=session_form.instance.pk)
-                session = event_services.session_update(session=current, **values)
-                formset.changed_objects.append((session, session_form.changed_data))
-            else:
-                session = event_services.session_create(event=event, **values)
-                formset.new_objects.append(session)
+            edits.append(event_services.SessionEdit(pk=pk, values=values))
+            changed_data[pk] = session_form.changed_data
+        saved = event_services.event_sessions_save(event=form.instance, edits=edits)
+        # What the admin's change message lists.
+        formset.new_objects = saved.created
+        formset.changed_objects = [(session, changed_data[session.pk]) for session in saved.updated]
+        formset.deleted_objects = saved.deleted
 
     @admin.action(description=_("Publish selected events"))
     def publish_events(self, request, queryset):

@@ -444,26 +444,22 @@ class EventEditor:
         return None
 
     def _save_sessions(self, event: Event) -> None:
-        # Fresh rows: the formset's own instances were overwritten with the submitted values while validating.
-        stored = {session.pk: session for session in event.sessions.all()}
+        edits = []
         for form in self.formset.forms:
             data = getattr(form, "cleaned_data", None)
             if not data:
                 continue
+            original = data.get("id")
+            if original is not None and not data.get("DELETE") and not form.has_changed():
+                continue
             values = {name: data.get(name) for name in ("starts_at", "ends_at", "title", "room")}
             values["translations"] = form.translations()
-            original = data.get("id")
-            if original is None:
-                if not data.get("DELETE"):
-                    event_services.session_create(event=event, **values)
-                continue
-            session = stored.get(original.pk)
-            if session is None:
-                continue  # removed by another organizer since the page was loaded
-            if data.get("DELETE"):
-                event_services.session_delete(session=session)
-            elif form.has_changed():
-                event_services.session_update(session=session, **values)
+            edits.append(
+                event_services.SessionEdit(
+                    pk=original.pk if original is not None else None, values=values, delete=bool(data.get("DELETE"))
+                )
+            )
+        event_services.event_sessions_save(event=event, edits=edits)
 
 
 class DuplicateForm(SafeForm):

@@ -86,9 +86,13 @@ def site_host(site_url: str) -> str:
     return urlsplit(site_url).hostname or "localhost"
 
 
+def _uid(session_id: int, host: str) -> str:
+    return f"session-{session_id}@{host}"
+
+
 def session_uid(session_id: int, site_url: str) -> str:
     """The UID of a session in every file, feed and invitation: never random."""
-    return f"session-{session_id}@{site_host(site_url)}"
+    return _uid(session_id, site_host(site_url))
 
 
 # --------------------------------------------------------------------------- public builders
@@ -237,7 +241,7 @@ class _VEventWriter:
         if label:
             title = _("%(label)s: %(title)s") % {"label": label, "title": title}
         ve = VEvent()
-        ve["UID"] = vText(f"session-{session.pk}@{self.host}")
+        ve["UID"] = vText(_uid(session.pk, self.host))
         ve["DTSTAMP"] = stamp
         ve["LAST-MODIFIED"] = stamp
         ve["CREATED"] = vDatetime(session.created_at.astimezone(UTC))

@@ -7,7 +7,8 @@ from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -118,6 +119,15 @@ class CityMembership(models.Model):
 
 
 class EventQuerySet(models.QuerySet):
+    def lock(self, pk: int) -> "Event":
+        """The event row, locked (``select_for_update``) until the transaction ends: the one lock
+        that serialises every seat, question, publication and certificate-batch decision of an event.
+
+        Only the event row is locked (``of=self``); its city comes along unlocked for permission
+        checks, or every event of a city would queue behind each other.
+        """
+        return self.select_for_update(of=("self",)).select_related("city").get(pk=pk)
+
     def published(self):
         return self.filter(status=Event.Status.PUBLISHED)
 
@@ -129,11 +139,24 @@ class EventQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(ends_at__gte=now)
 
-    def for_listing(self):
-        return self.select_related("city").annotate(
-            confirmed_count=Count("registrations", filter=Q(registrations__status="confirmed"), distinct=True),
-            session_count=Count("sessions", distinct=True),
+    def in_public_feed(self, now, *, cancelled_kept=timedelta(days=30)):
+        """What public calendar feeds carry: published events, and cancelled ones while the
+        cancellation is recent (``cancelled_kept``), so subscribed clients remove them. Never drafts."""
+        return self.annotate(cancelled_when=Coalesce("cancelled_at", "updated_at")).filter(
+            Q(status=Event.Status.PUBLISHED)
+            | Q(status=Event.Status.CANCELLED, cancelled_when__gte=now - cancelled_kept)
         )
+
+    def with_confirmed_count(self):
+        """``confirmed_count``: the event's confirmed registrations, in the same query."""
+        return self.annotate(
+            confirmed_count=Count(
+                "registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED), distinct=True
+            )
+        )
+
+    def for_listing(self):
+        return self.select_related("city").with_confirmed_count().annotate(session_count=Count("sessions", distinct=True))
 
     def needing_translation(self, city, now=None):
         """A city's events still to come (drafts included, cancelled ones not), soonest first; undated drafts last."""
@@ -145,11 +168,6 @@ class EventQuerySet(models.QuerySet):
             .only("pk", "title", "summary", "description", "language", "translations", "status", "starts_at", "city_id")
             .order_by(F("starts_at").asc(nulls_last=True), "pk")
         )
-
-    def for_city_admin(self, user):
-        if user.is_staff:
-            return self
-        return self.filter(city__memberships__user=user).distinct()
 
 
 class Event(models.Model):
@@ -349,6 +367,12 @@ class Event(models.Model):
             return False
         return True
 
+    def seats_left(self, confirmed: int) -> int | None:
+        """Free seats given the number of ``confirmed`` registrations; None when there is no seat limit."""
+        if self.capacity is None:
+            return None
+        return max(self.capacity - confirmed, 0)
+
     @property
     def map_url(self) -> str:
         """A link to OpenStreetMap; followed by the visitor, never loaded by the page."""
@@ -359,6 +383,17 @@ class Event(models.Model):
         if self.venue_address:
             return "https://www.openstreetmap.org/search?query=" + quote(f"{self.venue_address}, {self.city.name}")
         return ""
+
+
+class SessionQuerySet(models.QuerySet):
+    def with_present_count(self):
+        """``present_count``: confirmed participants marked present at each session, in the same query."""
+        return self.annotate(
+            present_count=Count(
+                "attendances",
+                filter=Q(attendances__present=True, attendances__registration__status=Registration.Status.CONFIRMED),
+            )
+        )
 
 
 class Session(models.Model):
@@ -377,6 +412,8 @@ class Session(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
+
+    objects = SessionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("session")
@@ -407,6 +444,45 @@ class Session(models.Model):
     @property
     def duration(self) -> timedelta:
         return self.ends_at - self.starts_at
+
+
+class RegistrationQuerySet(models.QuerySet):
+    def active(self):
+        """Pending, confirmed or waiting: the registrations that hold or ask for a place."""
+        return self.filter(status__in=Registration.ACTIVE_STATUSES)
+
+    def confirmed(self):
+        return self.filter(status=Registration.Status.CONFIRMED)
+
+    def waiting(self):
+        return self.filter(status=Registration.Status.WAITING)
+
+    def ahead_of(self, registration):
+        """The people waiting before ``registration`` on its event's waiting list."""
+        return self.waiting().filter(event_id=registration.event_id, waiting_rank__lt=registration.waiting_rank)
+
+    def with_waiting_position(self):
+        """``waiting_pos``: 1 for the first in line, None for anyone not waiting, in the same query
+        (the same count as ``Registration.waiting_position``)."""
+        ahead = (
+            Registration.objects.waiting()
+            .filter(event=OuterRef("event"), waiting_rank__lt=OuterRef("waiting_rank"))
+            .order_by()
+            .values("event")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            waiting_pos=Case(
+                When(
+                    status=Registration.Status.WAITING,
+                    waiting_rank__isnull=False,
+                    then=Coalesce(Subquery(ahead, output_field=IntegerField()), 0) + 1,
+                ),
+                default=None,
+                output_field=IntegerField(),
+            )
+        )
 
 
 class Registration(models.Model):
@@ -460,6 +536,8 @@ class Registration(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
+    objects = RegistrationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
@@ -483,6 +561,12 @@ class Registration(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    def waiting_position(self) -> int | None:
+        """1 for the first person on the waiting list; None when not waiting (one query)."""
+        if self.status != self.Status.WAITING or self.waiting_rank is None:
+            return None
+        return Registration.objects.ahead_of(self).count() + 1
 
 
 class Question(models.Model):

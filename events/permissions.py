@@ -6,7 +6,11 @@ Roles: platform admin (``is_staff``), city organizer (a CityMembership), trainer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -68,3 +72,25 @@ def can_manage_registrations(user: User, event: Event) -> bool:
 def can_add_walk_in(user: User, event: Event) -> bool:
     """Someone who turns up unregistered is added by whoever takes attendance at the door."""
     return can_take_attendance(user, event)
+
+
+def require_event_access(user: User, event: Event, *, need: Callable[[User, Event], bool] = can_view_event) -> Event:
+    """``event`` if ``need(user, event)``; else 404 when the user may not even see it (a draft
+    they do not manage: its existence is private), 403 otherwise."""
+    if need(user, event):
+        return event
+    if not can_view_event(user, event):
+        raise Http404
+    raise PermissionDenied
+
+
+def access_event(user: User, pk: int, *, need: Callable[[User, Event], bool] = can_view_event) -> Event:
+    """Fetch-and-check for every page about one event: the event (with its city) if ``need``
+    (any permission function taking user and event) allows it, 404 if it does not exist or is
+    a draft hidden from the user, 403 otherwise."""
+    from django.shortcuts import get_object_or_404
+
+    from events.models import Event
+
+    event = get_object_or_404(Event.objects.select_related("city"), pk=pk)
+    return require_event_access(user, event, need=need)

@@ -1,8 +1,15 @@
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.utils import translation
 
 from tests.factories import CityFactory, EventFactory, OrganizerFactory, UserFactory
+
+
+def pytest_runtest_setup(item):
+    # `-m "not postgres"` leaves them out; on SQLite they are skipped in any case.
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL)")
 
 
 @pytest.fixture(autouse=True)

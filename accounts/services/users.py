@@ -21,7 +21,12 @@ def user_set_language(*, user: User, language: str) -> None:
         user.save(update_fields=["preferred_language"])
 
 
-@transaction.atomic
+def user_complete_signup(*, user: User, full_name: str, preferred_language: str) -> User:
+    """The extra fields of the signup form, on the account allauth has just created."""
+    return user_update_profile(user=user, full_name=full_name, preferred_language=preferred_language)
+
+
+@transaction.atomic(durable=True)
 def user_regenerate_calendar_token(*, user: User) -> str:
     """Give the user a new private feed secret; the old URL stops working at once."""
     user.calendar_token = new_calendar_token()

@@ -348,7 +348,7 @@ def certificate_reissue(*, certificate: Certificate, actor: User | None) -> Cert
     return new
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def certificate_revoke(*, certificate: Certificate, actor: User | None, reason: str) -> Certificate:
     """Withdraw a certificate; its verification page then says so, with the date and reason."""
     reason = (reason or "").strip()
@@ -407,7 +407,7 @@ def certificate_batch_start(*, event: Event, actor: User | None) -> CertificateB
 
     now = timezone.now()
     with transaction.atomic():
-        locked = Event.objects.select_for_update().get(pk=event.pk)
+        locked = Event.objects.lock(event.pk)
         active = CertificateBatch.objects.filter(event=locked, status__in=CertificateBatch.ACTIVE_STATUSES).first()
         if active and not _is_stale(active, now):
             return active

@@ -162,9 +162,7 @@ def attendance_apply_sheet(*, session: Session, changes: Mapping[int, bool], act
     if not changes:
         return 0
     locked = _lock_session(session)
-    registrations = Registration.objects.filter(
-        pk__in=list(changes), event_id=locked.event_id, status=Registration.Status.CONFIRMED
-    )
+    registrations = Registration.objects.filter(pk__in=list(changes), event_id=locked.event_id).confirmed()
     changed = 0
     for registration in registrations:
         _attendance, did_change = _write(
@@ -179,7 +177,7 @@ def attendance_apply_sheet(*, session: Session, changes: Mapping[int, bool], act
 def attendance_mark_all_present(*, session: Session, actor: User | None) -> int:
     """Mark every confirmed participant present; returns how many were not present before."""
     locked = _lock_session(session)
-    confirmed = Registration.objects.filter(event_id=locked.event_id, status=Registration.Status.CONFIRMED)
+    confirmed = Registration.objects.filter(event_id=locked.event_id).confirmed()
     now = timezone.now()
     made_present = Attendance.objects.filter(
         session=locked, registration__in=confirmed, present=False
@@ -277,7 +275,8 @@ def attendance_add_walk_in(*, session: Session, email: str, actor: User, full_na
     with transaction.atomic():
         existing = (
             Registration.objects.select_related("user")
-            .filter(event_id=session.event_id, user__email__iexact=address, status__in=Registration.ACTIVE_STATUSES)
+            .filter(event_id=session.event_id, user__email__iexact=address)
+            .active()
             .first()
         )
         if existing is not None:
@@ -435,7 +434,7 @@ def confirmed_registrations(session: Session) -> QuerySet[Registration]:
     """
     this_session = Attendance.objects.filter(session=session, registration=OuterRef("pk"))
     return (
-        Registration.objects.filter(event_id=session.event_id, status=Registration.Status.CONFIRMED)
+        Registration.objects.filter(event_id=session.event_id).confirmed()
         .select_related("user")
         .annotate(
             is_present=Exists(this_session.filter(present=True)),
@@ -471,7 +470,7 @@ def search_registrations(registrations: Iterable[Registration], query: str) -> l
 
 def session_counts(session: Session) -> dict[str, int]:
     """{"present": n, "total": m} over the confirmed registrations, in one query."""
-    return Registration.objects.filter(event_id=session.event_id, status=Registration.Status.CONFIRMED).aggregate(
+    return Registration.objects.filter(event_id=session.event_id).confirmed().aggregate(
         # The join fans out over every session's attendance rows, hence distinct.
         total=Count("pk", distinct=True),
         present=Count("pk", filter=Q(attendances__session=session, attendances__present=True), distinct=True),
@@ -480,13 +479,4 @@ def session_counts(session: Session) -> dict[str, int]:
 
 def sessions_with_counts(event) -> QuerySet[Session]:
     """The event's sessions with ``present_count`` of confirmed participants, in one query."""
-    return (
-        Session.objects.filter(event=event)
-        .annotate(
-            present_count=Count(
-                "attendances",
-                filter=Q(attendances__present=True, attendances__registration__status=Registration.Status.CONFIRMED),
-            )
-        )
-        .order_by("starts_at", "pk")
-    )
+    return Session.objects.filter(event=event).with_present_count().order_by("starts_at", "pk")

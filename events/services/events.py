@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -259,7 +261,7 @@ def event_update(
 @transaction.atomic
 def event_publish(*, event: Event) -> Event:
     """Make a draft public. It needs at least one session so people know when to come."""
-    locked = Event.objects.select_for_update().get(pk=event.pk)
+    locked = Event.objects.lock(event.pk)
     if locked.status == Event.Status.CANCELLED:
         raise EventError(_("A cancelled event cannot be published again. Duplicate it to plan a new one."))
     if locked.status == Event.Status.PUBLISHED:
@@ -273,14 +275,14 @@ def event_publish(*, event: Event) -> Event:
     return locked
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def event_cancel(*, event: Event, actor: User | None, reason: str = "") -> Event:
     """Cancel, keeping the event and its registrations so everyone can see what happened.
 
     Only published events are cancelled: a draft was never announced, and cancelling it
     would make it appear in the public programme for the first time.
     """
-    locked = Event.objects.select_for_update().get(pk=event.pk)
+    locked = Event.objects.lock(event.pk)
     if locked.status == Event.Status.CANCELLED:
         return locked
     if locked.status != Event.Status.PUBLISHED:
@@ -299,7 +301,7 @@ def event_cancel(*, event: Event, actor: User | None, reason: str = "") -> Event
     return locked
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def event_duplicate(*, event: Event, actor: User, shift: timedelta = timedelta(0)) -> Event:
     """A draft copy with the same sessions moved by ``shift`` on the city's clock, without registrations."""
     city = event.city
@@ -369,6 +371,49 @@ def session_update(
     if moved and session.event.status == Event.Status.PUBLISHED:
         _notify_changed(session.event)
     return session
+
+
+@dataclass(frozen=True)
+class SessionEdit:
+    """One row of a sessions form: ``pk`` None adds a session; ``values`` are ``session_create`` /
+    ``session_update``'s keywords (starts_at, ends_at, title, room, translations)."""
+
+    pk: int | None
+    values: dict[str, Any] = dataclasses.field(default_factory=dict)
+    delete: bool = False
+
+
+@dataclass
+class SessionsSaved:
+    created: list[Session] = dataclasses.field(default_factory=list)
+    updated: list[Session] = dataclasses.field(default_factory=list)
+    deleted: list[Session] = dataclasses.field(default_factory=list)
+
+
+@transaction.atomic
+def event_sessions_save(*, event: Event, edits: Iterable[SessionEdit]) -> SessionsSaved:
+    """Apply a sessions form (the organizer's event editor, the admin's inline) to ``event`` in one
+    transaction: removals first, then changes and additions, each through the session services, so
+    participants get one message about it all. A session removed by someone else since the form
+    was loaded is skipped."""
+    edits = list(edits)
+    # Fresh rows: a form's own instances hold the submitted values once it has been validated.
+    stored = {session.pk: session for session in Session.objects.filter(event=event)}
+    for session in stored.values():
+        session.event = event
+    saved = SessionsSaved()
+    for edit in edits:
+        if edit.delete and edit.pk in stored:
+            session_delete(session=stored[edit.pk])
+            saved.deleted.append(stored[edit.pk])
+    for edit in edits:
+        if edit.delete:
+            continue
+        if edit.pk is None:
+            saved.created.append(session_create(event=event, **edit.values))
+        elif edit.pk in stored:
+            saved.updated.append(session_update(session=stored[edit.pk], **edit.values))
+    return saved
 
 
 @transaction.atomic

@@ -23,7 +23,7 @@ REMINDER_HORIZON = timedelta(hours=24)
 
 def _active_registrations(event: Event):
     return (
-        Registration.objects.filter(event=event, status__in=Registration.ACTIVE_STATUSES)
+        Registration.objects.filter(event=event).active()
         .select_related("user")
         .order_by("pk")
     )
@@ -125,7 +125,7 @@ def reminders_send(*, now: datetime | None = None, horizon: timedelta = REMINDER
         .prefetch_related(
             Prefetch(
                 "event__registrations",
-                queryset=Registration.objects.filter(status=Registration.Status.CONFIRMED).select_related("user"),
+                queryset=Registration.objects.confirmed().select_related("user"),
                 to_attr="confirmed_registrations",
             ),
             Prefetch("event__sessions", to_attr="all_sessions"),

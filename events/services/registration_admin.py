@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -151,20 +151,9 @@ def registration_add_by_email(
 def registrations_for_admin(*, event: Event) -> QuerySet[Registration]:
     """The event's registrations with participant, answers (and their questions) and waiting position.
 
-    ``waiting_pos`` is 1 for the first in line, None for anyone not waiting; it counts the
-    same way as ``registrations.waiting_position`` but in the same query as the rows.
+    ``waiting_pos`` (``RegistrationQuerySet.with_waiting_position``) is 1 for the first in line,
+    None for anyone not waiting.
     """
-    ahead = (
-        Registration.objects.filter(
-            event=OuterRef("event"),
-            status=Registration.Status.WAITING,
-            waiting_rank__lte=OuterRef("waiting_rank"),
-        )
-        .order_by()
-        .values("event")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     return (
         Registration.objects.filter(event=event)
         .select_related("user")
@@ -174,8 +163,7 @@ def registrations_for_admin(*, event: Event) -> QuerySet[Registration]:
                 queryset=Answer.objects.select_related("question").order_by("question__position", "question_id"),
             )
         )
-        # Rows not waiting have no rank, so the subquery finds nothing and gives NULL.
-        .annotate(waiting_pos=Subquery(ahead, output_field=IntegerField()))
+        .with_waiting_position()
     )
 
 
@@ -186,7 +174,7 @@ def registrations_for_admin(*, event: Event) -> QuerySet[Registration]:
 def _lock_event(event: Event) -> Event:
     # registration_create writes answers under this lock; taking it here means a question
     # cannot lose its last answer-free moment between our check and our write.
-    return Event.objects.select_for_update().get(pk=event.pk)
+    return Event.objects.lock(event.pk)
 
 
 def clean_label_translations(translations: dict[str, str] | None) -> dict[str, str]:

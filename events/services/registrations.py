@@ -30,6 +30,7 @@ from accounts.models import User
 from api.models import WebhookEventType
 from api.services.webhooks import webhook_emit, webhooks_subscribed
 from events import permissions
+from events import registration_policy as policy
 from events.background import in_background, run_in_background
 from events.models import Answer, Event, OutgoingEmail, Question, Registration
 from events.validation import MESSAGE_MAX_LENGTH
@@ -77,9 +78,7 @@ def _lock_event(event_id: int) -> Event:
     Kept as its own function so the race tests can replace it and show the
     overbooking that happens without it.
     """
-    # of=self: the city row comes along for permission checks but must not be locked,
-    # or every event of a city would queue behind each other.
-    return Event.objects.select_for_update(of=("self",)).select_related("city").get(pk=event_id)
+    return Event.objects.lock(event_id)
 
 
 def _event_lock_sql() -> str:
@@ -92,14 +91,14 @@ def _event_lock_sql() -> str:
 
 
 def _confirmed_count(event: Event) -> int:
-    return Registration.objects.filter(event=event, status=Status.CONFIRMED).count()
+    return Registration.objects.filter(event=event).confirmed().count()
 
 
 def _seats_free(event: Event) -> int | None:
     """Free seats of a locked event; None when the event has no seat limit."""
     if event.capacity is None:
         return None
-    return max(event.capacity - _confirmed_count(event), 0)
+    return event.seats_left(_confirmed_count(event))
 
 
 def _next_waiting_rank(event: Event) -> int:
@@ -122,7 +121,7 @@ def _fill_free_seats(event: Event) -> list[Registration]:
     if not _promotion_allowed(event):
         return []
     free = _seats_free(event)
-    waiting = Registration.objects.filter(event=event, status=Status.WAITING).order_by("waiting_rank", "pk")
+    waiting = Registration.objects.filter(event=event).waiting().order_by("waiting_rank", "pk")
     if free is not None:
         if free <= 0:
             return []
@@ -522,30 +521,25 @@ _FIRST_EMAIL = {
 }
 
 
+# The codes RegistrationError has always used, where they differ from the policy's.
+_ERROR_CODE = {policy.DRAFT: "closed"}
+
+
 def _register_locked(
     *, event_id: int, registration: Registration, tally_statement: tuple[str, tuple], by_organizer: bool
 ) -> Event:
     """Lock the event and decide ``registration``'s status, or say why it cannot be made."""
     locked = _lock_event(event_id)
-    if locked.status == Event.Status.CANCELLED:
-        raise RegistrationError(_("This event has been cancelled."), code="cancelled")
-    if locked.status != Event.Status.PUBLISHED:
-        raise RegistrationError(_("This event is not open for registration."), code="closed")
-    if not by_organizer and not locked.registration_is_open():
-        now = timezone.now()
-        if locked.registration_opens_at and now < locked.registration_opens_at:
-            raise RegistrationError(_("Registration has not opened yet."), code="not_open")
-        raise RegistrationError(_("Registration for this event is closed."), code="closed")
-    tally = _run_tally(tally_statement)
-    if tally.mine_active:
-        raise RegistrationError(_("You are already registered for this event."), code="duplicate")
-    if tally.mine_rejected and not by_organizer:
-        # Registering again would ask the organizers the question they already answered.
-        raise RegistrationError(
-            _("The organizers have declined your registration for this event. Please contact them if you "
-              "think this is a mistake."),
-            code="declined",
+    # The window and the event's state first: they need no count.
+    refusal = policy.registration_refusal(locked, by_organizer=by_organizer)
+    if refusal is None:
+        tally = _run_tally(tally_statement)
+        # Registering again after a rejection would ask the organizers the question they already answered.
+        refusal = policy.registration_refusal(
+            locked, registered=bool(tally.mine_active), declined=bool(tally.mine_rejected), by_organizer=by_organizer
         )
+    if refusal is not None:
+        raise RegistrationError(policy.refusal_message(refusal), code=_ERROR_CODE.get(refusal, refusal))
     if locked.requires_approval and not by_organizer:
         registration.status = Status.PENDING
     elif locked.capacity is None or tally.confirmed < locked.capacity:
@@ -627,7 +621,7 @@ def registration_create(
     except IntegrityError:
         # The database's own guard against a second active registration, for any
         # path that did not take the lock.
-        if Registration.objects.filter(event_id=event.pk, user=user, status__in=Registration.ACTIVE_STATUSES).exists():
+        if Registration.objects.filter(event_id=event.pk, user=user).active().exists():
             raise RegistrationError(_("You are already registered for this event."), code="duplicate")
         # Answers were checked before the lock; an organizer may have removed a question since.
         answered = {question.pk for question, _value in cleaned}
@@ -675,12 +669,9 @@ def registration_cancel(*, registration: Registration, actor: User, reason: str 
         is_own = actor is not None and actor.pk == current.user_id
         if not (is_own or is_organizer):
             raise RegistrationError(_("You cannot cancel this registration."), code="not_allowed")
-        if not current.is_active:
-            raise RegistrationError(_("This registration is no longer active."), code="state")
-        if not is_organizer and event.starts_at and event.starts_at <= timezone.now():
-            raise RegistrationError(
-                _("The event has already started; please contact the organizers."), code="started"
-            )
+        refusal = policy.cancel_refusal(current, by_organizer=is_organizer)
+        if refusal is not None:
+            raise RegistrationError(policy.refusal_message(refusal), code=refusal)
         was_confirmed = current.status == Status.CONFIRMED
         now = timezone.now()
         current.status = Status.CANCELLED
@@ -826,12 +817,7 @@ def event_change_capacity(*, event: Event, capacity: int | None) -> Event:
 
 def waiting_position(*, registration: Registration) -> int | None:
     """1 for the first person on the waiting list; None when not waiting."""
-    if registration.status != Status.WAITING or registration.waiting_rank is None:
-        return None
-    ahead = Registration.objects.filter(
-        event_id=registration.event_id, status=Status.WAITING, waiting_rank__lt=registration.waiting_rank
-    ).count()
-    return ahead + 1
+    return registration.waiting_position()
 
 
 def event_registration_counts(*, event: Event) -> dict:
@@ -839,5 +825,5 @@ def event_registration_counts(*, event: Event) -> dict:
     counts = Registration.objects.filter(event=event).aggregate(
         **{status: Count("pk", filter=Q(status=status)) for status in Status.values}
     )
-    seats_left = None if event.capacity is None else max(event.capacity - counts[Status.CONFIRMED], 0)
+    seats_left = event.seats_left(counts[Status.CONFIRMED])
     return {**counts, "seats_left": seats_left}

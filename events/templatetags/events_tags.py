@@ -19,14 +19,6 @@ def _local(value, tz):
     return timezone.localtime(value, tz)
 
 
-@register.filter
-def in_tz(value, tz):
-    """A datetime converted to a city's zone (``tz`` is a ZoneInfo)."""
-    if value is None:
-        return None
-    return _local(value, tz)
-
-
 @register.simple_tag
 def session_when(session, city):
     """'Tue 3 March 2026, 10:00–12:30 EET (Europe/Riga)' in the reader's locale."""

@@ -1,45 +1,33 @@
 """What the registration box on an event page shows to the person reading it."""
 
 from django import template
-from django.utils import timezone
 
-from events.models import Event, Registration
-from events.services.registrations import waiting_position
+from events import registration_policy as policy
 
 register = template.Library()
 
+# The box's state for each reason the reader may not register.
+_STATE = {policy.DRAFT: "draft", policy.DUPLICATE: "registered"}
+
 
 @register.simple_tag
-def registration_state(event, user):
-    """``{"state": ..., "registration": ..., "position": ...}`` for ``user`` and ``event``.
+def registration_state(event, registration):
+    """``{"state": ..., "registration": ..., "position": ..., "can_cancel": ...}`` for the reader.
 
+    ``registration``: the reader's latest registration of ``event`` that is not cancelled
+    (None for visitors), with ``waiting_pos`` (``with_waiting_position``); no queries here.
     States: cancelled, draft, registered (an active registration), declined (turned
-    down by the organizers), not_open, closed, open. At most two queries.
+    down by the organizers), not_open, closed, open.
     """
-    registration = None
-    if user is not None and user.is_authenticated:
-        registration = (
-            Registration.objects.filter(event=event, user=user)
-            .exclude(status=Registration.Status.CANCELLED)
-            .order_by("-pk")
-            .first()
-        )
-    if event.status == Event.Status.CANCELLED:
-        state = "cancelled"
-    elif registration is not None and registration.is_active:
+    if registration is not None:
+        registration.event = event  # the same row, already loaded
+    facts = policy.registration_facts([registration] if registration is not None else [])
+    if facts["registered"] and event.status != event.Status.CANCELLED:
+        # Someone registered sees their registration, whatever the window says now.
         state = "registered"
-    elif event.status != Event.Status.PUBLISHED:
-        state = "draft"
-    elif registration is not None and registration.status == Registration.Status.REJECTED:
-        state = "declined"
-    elif event.registration_is_open():
-        state = "open"
-    elif event.registration_opens_at and timezone.now() < event.registration_opens_at:
-        state = "not_open"
     else:
-        state = "closed"
-    position = waiting_position(registration=registration) if registration is not None else None
-    can_cancel = (
-        state == "registered" and not event.is_cancelled and (event.starts_at is None or event.starts_at > timezone.now())
-    )
+        refusal = policy.registration_refusal(event, **facts)
+        state = _STATE.get(refusal, refusal) if refusal else "open"
+    position = getattr(registration, "waiting_pos", None) if registration is not None else None
+    can_cancel = state == "registered" and policy.cancel_refusal(registration) is None
     return {"state": state, "registration": registration, "position": position, "can_cancel": can_cancel}

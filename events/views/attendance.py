@@ -32,18 +32,15 @@ def _wants_json(request: HttpRequest) -> bool:
 
 
 def _staff_session(request: HttpRequest, session_pk: int) -> Session:
-    """The session, if the user may take its attendance: 403 otherwise, 404 if it does not exist."""
+    """The session, if the user may take its attendance: 403 otherwise, 404 if it does not exist
+    or belongs to a draft the user may not see."""
     session = get_object_or_404(Session.objects.select_related("event__city"), pk=session_pk)
-    if not permissions.can_take_attendance(request.user, session.event):
-        raise PermissionDenied
+    permissions.require_event_access(request.user, session.event, need=permissions.can_take_attendance)
     return session
 
 
 def _staff_event(request: HttpRequest, event_pk: int) -> Event:
-    event = get_object_or_404(Event.objects.select_related("city"), pk=event_pk)
-    if not permissions.can_take_attendance(request.user, event):
-        raise PermissionDenied
-    return event
+    return permissions.access_event(request.user, event_pk, need=permissions.can_take_attendance)
 
 
 def _sheet_url(session: Session, query: str = "") -> str:
@@ -77,7 +74,7 @@ def _result_title(result: CheckinResult) -> str:
 def overview(request: HttpRequest, event_pk: int) -> HttpResponse:
     event = _staff_event(request, event_pk)
     sessions = list(attendance_services.sessions_with_counts(event))
-    confirmed = Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED).count()
+    confirmed = event.registrations.confirmed().count()
     return render(
         request,
         "events/attendance/overview.html",

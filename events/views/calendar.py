@@ -177,10 +177,7 @@ def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _public_events(now: datetime) -> QuerySet:
     """Published events, and cancelled ones while their cancellation is recent. Never drafts."""
-    return Event.objects.annotate(cancelled_when=Coalesce("cancelled_at", "updated_at")).filter(
-        Q(status=Event.Status.PUBLISHED)
-        | Q(status=Event.Status.CANCELLED, cancelled_when__gte=now - CANCELLED_KEPT)
-    )
+    return Event.objects.in_public_feed(now, cancelled_kept=CANCELLED_KEPT)
 
 
 def _public_feed(request: HttpRequest, *, events: QuerySet, key: tuple, name: str, zone: str, filename: str):

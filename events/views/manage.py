@@ -16,15 +16,12 @@ from django.views.decorators.http import require_POST
 
 from events import permissions
 from events.forms import CancelForm, DuplicateForm, EventEditor
-from events.models import City, Event, Registration
+from events.models import City, Event
 from events.services import events as event_services
 
 
 def _managed_event(request, pk: int) -> Event:
-    event = get_object_or_404(Event.objects.select_related("city"), pk=pk)
-    if not permissions.can_manage_event(request.user, event):
-        raise PermissionDenied
-    return event
+    return permissions.access_event(request.user, pk, need=permissions.can_manage_event)
 
 
 @login_required
@@ -175,5 +172,5 @@ def event_cancel(request, pk):
         else:
             messages.success(request, _("The event is cancelled. Everyone registered is told by email."))
         return redirect(event)
-    registered = event.registrations.filter(status__in=Registration.ACTIVE_STATUSES).count()
+    registered = event.registrations.active().count()
     return render(request, "events/manage/event_cancel.html", {"event": event, "form": form, "registered": registered})

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from events import permissions
 from events.filters import EventFilterForm
-from events.models import City, Event
+from events.models import City, Event, Registration
 
 PAGE_SIZE = 20
 HOME_EVENTS = 12
@@ -44,8 +44,19 @@ def event_detail(request, pk):
     )
     if not permissions.can_view_event(request.user, event):
         raise Http404
-    seats_left = None if event.capacity is None else max(event.capacity - event.confirmed_count, 0)
+    seats_left = event.seats_left(event.confirmed_count)
+    # The reader's latest registration (a cancelled one does not count), for the registration box.
+    my_registration = None
+    if request.user.is_authenticated:
+        my_registration = (
+            Registration.objects.filter(event=event, user=request.user)
+            .exclude(status=Registration.Status.CANCELLED)
+            .with_waiting_position()
+            .order_by("-pk")
+            .first()
+        )
     context = {
+        "my_registration": my_registration,
         "event": event,
         "city": event.city,
         "sessions": event.sessions.all(),

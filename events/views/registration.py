@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from events import permissions
+from events import registration_policy as policy
 from events.forms_registration import CONSENT_NOTICE, CONSENT_VERSION, RegistrationForm
 from events.models import Event, Registration, Session
 from events.services.registrations import RegistrationError, registration_cancel, registration_create, waiting_position
@@ -23,20 +23,13 @@ Status = Registration.Status
 
 def _closed_reason(event: Event) -> str | None:
     """Why nobody can register right now, in the reader's language; None when open."""
-    if event.status == Event.Status.CANCELLED:
-        return _("This event has been cancelled.")
-    if event.status != Event.Status.PUBLISHED:
-        return _("This event is not open for registration.")
-    if event.registration_is_open():
-        return None
-    if event.registration_opens_at and timezone.now() < event.registration_opens_at:
-        return _("Registration has not opened yet.")
-    return _("Registration for this event is closed.")
+    refusal = policy.registration_refusal(event)
+    return policy.refusal_message(refusal) if refusal else None
 
 
 def _active_registration(event: Event, user) -> Registration | None:
     return (
-        Registration.objects.filter(event=event, user=user, status__in=Registration.ACTIVE_STATUSES)
+        Registration.objects.filter(event=event, user=user).active()
         .order_by("-pk")
         .first()
     )
@@ -47,11 +40,9 @@ def _earlier_registration(event: Event, user, closed: str | None) -> tuple[Regis
     # One query answers both "already registered?" and "turned down before?".
     mine = list(event.registrations.filter(user=user).exclude(status=Status.CANCELLED).order_by("-pk"))
     existing = next((r for r in mine if r.is_active), None)
-    if not existing and not closed and any(r.status == Status.REJECTED for r in mine):
-        closed = _(
-            "The organizers have declined your registration for this event. Please contact them if you think "
-            "this is a mistake."
-        )
+    refusal = policy.registration_refusal(event, **policy.registration_facts(mine))
+    if refusal == policy.DECLINED:
+        closed = policy.refusal_message(refusal)
     return existing, closed
 
 
@@ -99,7 +90,7 @@ def register(request, pk):
             except RegistrationError as exc:
                 if exc.code == "duplicate":
                     existing = _active_registration(event, request.user)
-                elif exc.code in ("closed", "cancelled", "not_open", "declined"):
+                elif exc.code in (policy.CLOSED, policy.CANCELLED, policy.NOT_OPEN, policy.DECLINED):
                     # The event changed while the form was open.
                     event.refresh_from_db()
                     closed = str(exc)
@@ -129,13 +120,11 @@ def register(request, pk):
 def _seats_left(event: Event) -> int | None:
     if event.capacity is None:
         return None
-    confirmed = Registration.objects.filter(event=event, status=Status.CONFIRMED).count()
-    return max(event.capacity - confirmed, 0)
+    return event.seats_left(event.registrations.confirmed().count())
 
 
 def _can_still_cancel(registration: Registration) -> bool:
-    starts = registration.event.starts_at
-    return registration.is_active and (starts is None or starts > timezone.now())
+    return policy.cancel_refusal(registration) is None
 
 
 @login_required
@@ -172,27 +161,18 @@ def cancel(request, pk):
 
 @login_required
 def my_registrations(request):
-    ahead = (
-        Registration.objects.filter(
-            event=OuterRef("event"), status=Status.WAITING, waiting_rank__lt=OuterRef("waiting_rank")
-        )
-        .order_by()
-        .values("event")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     registrations = list(
         Registration.objects.filter(user=request.user)
         .select_related("event__city")
         .prefetch_related(Prefetch("event__sessions", queryset=Session.objects.order_by("starts_at", "pk")))
-        .annotate(ahead=Coalesce(Subquery(ahead), 0))
+        .with_waiting_position()
         .order_by("event__starts_at", "-pk")
     )
     now = timezone.now()
     groups = {status: [] for status in (Status.CONFIRMED, Status.WAITING, Status.PENDING)}
     past, inactive = [], []
     for registration in registrations:
-        registration.position = registration.ahead + 1 if registration.status == Status.WAITING else None
+        registration.position = registration.waiting_pos
         registration.can_cancel = _can_still_cancel(registration)
         ended = registration.event.ends_at is not None and registration.event.ends_at <= now
         if not registration.is_active:

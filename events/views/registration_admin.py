@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
@@ -45,10 +44,7 @@ FAILED_EMAILS_SHOWN = 100
 
 
 def _managed_event(request, pk: int) -> Event:
-    event = get_object_or_404(Event.objects.select_related("city"), pk=pk)
-    if not permissions.can_manage_registrations(request.user, event):
-        raise PermissionDenied
-    return event
+    return permissions.access_event(request.user, pk, need=permissions.can_manage_registrations)
 
 
 def _registration_of(event: Event, registration_pk: int) -> Registration:

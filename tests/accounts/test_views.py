@@ -108,3 +108,16 @@ def test_switcher_ignores_an_unknown_language(client):
 @pytest.mark.django_db
 def test_switcher_only_accepts_post(client):
     assert client.get(reverse("accounts:set_language")).status_code == 405
+
+
+@pytest.mark.django_db
+def test_signup_stores_the_name_and_language_through_the_user_service():
+    from accounts.forms import SignupForm
+    from tests.factories import UserFactory
+
+    user = UserFactory(full_name="", preferred_language="en")
+    form = SignupForm(data={"full_name": "  Žaneta   Ķirse ", "preferred_language": "lv"})
+    assert form.is_valid()
+    form.signup(None, user)
+    user.refresh_from_db()
+    assert (user.full_name, user.preferred_language) == ("Žaneta Ķirse", "lv")

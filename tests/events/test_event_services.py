@@ -273,3 +273,30 @@ def test_create_sets_trainers_and_starts_as_a_draft(city, organizer):
 def test_unknown_fields_are_a_programming_error(city, organizer):
     with pytest.raises(TypeError):
         services.event_create(city=city, created_by=organizer, status="published", title="x")
+
+
+@pytest.mark.django_db
+def test_saving_a_sessions_form_removes_changes_and_adds_in_one_go():
+    event = EventFactory(sessions=2)
+    first, second = event.sessions.order_by("starts_at")
+    later = second.starts_at + timedelta(days=7)
+    saved = services.event_sessions_save(
+        event=event,
+        edits=[
+            services.SessionEdit(pk=first.pk, delete=True),
+            services.SessionEdit(pk=second.pk, values={"starts_at": second.starts_at, "ends_at": second.ends_at, "room": "B2"}),
+            services.SessionEdit(pk=None, values={"starts_at": later, "ends_at": later + timedelta(hours=1)}),
+            services.SessionEdit(pk=999_999, delete=True),  # removed by someone else meanwhile
+        ],
+    )
+    assert [s.room for s in saved.updated] == ["B2"] and len(saved.created) == 1 and len(saved.deleted) == 1
+    event.refresh_from_db()
+    assert list(event.sessions.values_list("room", flat=True)) == ["B2", ""]
+    assert (event.starts_at, event.ends_at) == (second.starts_at, later + timedelta(hours=1))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_entry_point_services_refuse_to_run_inside_another_transaction():
+    event = EventFactory()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.event_duplicate(event=event, actor=UserFactory())

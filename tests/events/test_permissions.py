@@ -95,8 +95,9 @@ PAGES = [
         {"anonymous": LOGIN, "participant": 403, "trainer": 403, "organizer": 200, "other_organizer": 403, "staff": 200},
     ),
     (
+        # A draft's existence is private: those who may not see it get 404, as on its public page.
         "edit form of a draft", "get", lambda f: reverse("events:manage_event_edit", args=[f["draft"].pk]), None,
-        {"anonymous": LOGIN, "participant": 403, "trainer": 403, "organizer": 200, "other_organizer": 403, "staff": 200},
+        {"anonymous": LOGIN, "participant": 404, "trainer": 404, "organizer": 200, "other_organizer": 404, "staff": 200},
     ),
     (
         "save edit", "post", lambda f: reverse("events:manage_event_edit", args=[f["published"].pk]),
@@ -110,7 +111,7 @@ PAGES = [
     ),
     (
         "publish", "post", lambda f: reverse("events:manage_event_publish", args=[f["draft"].pk]), lambda f: {},
-        {"anonymous": LOGIN, "participant": 403, "trainer": 403, "organizer": DONE, "other_organizer": 403, "staff": DONE},
+        {"anonymous": LOGIN, "participant": 404, "trainer": 404, "organizer": DONE, "other_organizer": 404, "staff": DONE},
     ),
     (
         "cancel confirmation", "get", lambda f: reverse("events:manage_event_cancel", args=[f["published"].pk]), None,
@@ -331,3 +332,29 @@ def test_inactive_staff_is_no_platform_admin(db):
     user = UserFactory(is_staff=True, is_active=False)
 
     assert not permissions.is_platform_admin(user)
+
+
+@pytest.mark.django_db
+def test_every_event_page_answers_a_hidden_draft_with_404_and_a_visible_event_with_403(
+    client, participant, draft, published
+):
+    client.force_login(participant)
+    for name in ("registration_admin:registrations", "attendance:overview", "certificates:event"):
+        kwarg = "event_id" if name.startswith("certificates") else ("event_pk" if name.startswith("attendance") else "pk")
+        assert client.get(reverse(name, kwargs={kwarg: draft.pk})).status_code == 404, name
+        assert client.get(reverse(name, kwargs={kwarg: published.pk})).status_code == 403, name
+
+
+@pytest.mark.django_db
+def test_a_trainer_of_a_draft_reaches_its_attendance_and_certificates(client, trainer, draft):
+    client.force_login(trainer)
+    assert client.get(reverse("attendance:overview", kwargs={"event_pk": draft.pk})).status_code == 200
+    assert client.get(reverse("certificates:event", kwargs={"event_id": draft.pk})).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_admin_link_follows_the_platform_admin_permission(client, participant, admin_user):
+    client.force_login(participant)
+    assert reverse("admin:index") not in client.get(reverse("events:home")).content.decode()
+    client.force_login(admin_user)
+    assert reverse("admin:index") in client.get(reverse("events:home")).content.decode()

@@ -515,6 +515,7 @@ def _registration_trace(event, questions, monkeypatch, *, one_trip: bool):
 
 
 @pytest.mark.django_db
+@pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-trip registration is PostgreSQL's")
 def test_the_one_trip_registration_leaves_what_the_orm_path_leaves(city, questions, monkeypatch, event):
     event.capacity = 2

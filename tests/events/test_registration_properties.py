@@ -138,6 +138,7 @@ past_or_future = st.sampled_from([None, "past", "future"])
 
 
 @pytest.mark.django_db
+@pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-trip registration is PostgreSQL's")
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -47,9 +47,16 @@ def _snapshot():
     }
 
 
-@pytest.fixture
-def seeded(db):
-    return _seed()
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """``seed_demo`` once for the whole module: it takes seconds. The rows are committed; each test
+    runs in its own transaction on top of them (``django_db``), so what a test changes rolls back,
+    and the module's end empties the database again, as a transactional test does."""
+    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("seed-media"))), django_db_blocker.unblock():
+        output = _seed()
+    yield output
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.mark.django_db

@@ -1102,7 +1102,7 @@ class Command(BaseCommand):
         for user in people:
             self._register(event, user, organizer=organizer)
         sessions = list(event.sessions.order_by("starts_at"))
-        registrations = Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED, user__in=people)
+        registrations = Registration.objects.filter(event=event, user__in=people).confirmed()
         for position, registration in enumerate(registrations.order_by("user__email")):
             for number, session in enumerate(sessions):
                 # The last person missed two of three sessions: below the 75 % rule, no certificate.
