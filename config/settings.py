@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "accounts",
     "events",
     "certificates",
+    "privacy",
 ]
 
 MIDDLEWARE = [
