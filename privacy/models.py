@@ -179,3 +179,152 @@ class DemographicProfile(models.Model):
 
     def __str__(self):
         return f"demographics of {self.user_id}"
+
+
+class RetentionPolicy(models.Model):
+    """How long a city keeps what; without a row the defaults below apply (issue 13 item 3)."""
+
+    DEFAULTS = {
+        "registration_months": 12,
+        "sensitive_answer_months": 1,
+        "email_body_days": 90,
+        "survey_token_days": 30,
+        "inactive_account_months": 25,
+        "inactive_warning_days": 30,
+    }
+
+    city = models.OneToOneField(
+        "events.City", on_delete=models.CASCADE, related_name="retention_policy", verbose_name=_("city")
+    )
+    registration_months = models.PositiveSmallIntegerField(
+        _("contact data and registration answers, months after the event"), default=12
+    )
+    sensitive_answer_months = models.PositiveSmallIntegerField(
+        _("answers to sensitive questions, months after the event"), default=1
+    )
+    email_body_days = models.PositiveSmallIntegerField(_("stored email bodies, days"), default=90)
+    survey_token_days = models.PositiveSmallIntegerField(
+        _("survey invitation links, days after the survey closes"), default=30
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("retention policy")
+        verbose_name_plural = _("retention policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sensitive_answer_months__lte=models.F("registration_months")),
+                name="retentionpolicy_sensitive_not_longer",
+            ),
+        ]
+
+    def __str__(self):
+        return f"retention of {self.city_id}"
+
+
+class AuditHold(models.Model):
+    """Keeps an event's records past their retention, for platform admins only, until a date."""
+
+    event = models.OneToOneField(
+        "events.Event", on_delete=models.CASCADE, related_name="audit_hold", verbose_name=_("event")
+    )
+    until = models.DateField(_("kept until"))
+    reason = models.CharField(_("reason"), max_length=300)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("set by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("audit hold")
+        verbose_name_plural = _("audit holds")
+
+    def __str__(self):
+        return f"hold on {self.event_id} until {self.until}"
+
+
+class DeletionRequest(models.Model):
+    """An account deletion waiting out its grace period; undone with a one-use link."""
+
+    class CertificateChoice(models.TextChoices):
+        KEEP = "keep", _("Keep them verifiable (name, event and hours stay on the verification page)")
+        ERASE = "erase", _("Revoke and erase them")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the grace period")
+        UNDONE = "undone", _("Undone")
+        DONE = "done", _("Carried out")
+
+    # SET_NULL: the row outlives the account as proof that the deletion was carried out.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="deletion_requests", verbose_name=_("participant"),
+    )
+    certificates = models.CharField(
+        _("certificates"), max_length=10, choices=CertificateChoice.choices, default=CertificateChoice.KEEP
+    )
+    undo_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    due_at = models.DateTimeField(_("carried out after"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account deletion")
+        verbose_name_plural = _("account deletions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(status="pending"), name="deletionrequest_one_pending_per_user"
+            ),
+        ]
+
+    def __str__(self):
+        return f"deletion of {self.user_id} ({self.status})"
+
+
+class DataExport(models.Model):
+    """A "download my data" ZIP, built in the background, downloadable until it expires."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", pgettext_lazy("export status", "Failed")
+        EXPIRED = "expired", _("Expired")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports", verbose_name=_("participant")
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    file_path = models.CharField(max_length=300, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    ready_at = models.DateTimeField(_("ready"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    downloaded_at = models.DateTimeField(_("downloaded"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self):
+        return f"export of {self.user_id} ({self.status})"
+
+
+class PurgeRun(models.Model):
+    """One run of the retention job: when, and how many rows each step changed."""
+
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    counts = models.JSONField(_("rows changed per step"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"purge {self.started_at:%Y-%m-%d %H:%M}"
