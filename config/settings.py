@@ -9,6 +9,7 @@ production hardening below applies and a real ``SECRET_KEY`` is required.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -137,6 +138,8 @@ CELERY_BEAT_SCHEDULE = {
     # Reminders are deduplicated per registration and session, so a frequent run only
     # narrows how late before the 24 h mark someone hears about their session.
     "send-reminders": {"task": "events.tasks.send_reminders", "schedule": 15 * 60},
+    # Idempotent and batched; daily at 03:15 UTC (privacy.services.retention.next_purge_at).
+    "retention-purge": {"task": "privacy.tasks.purge", "schedule": crontab(hour=3, minute=15)},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

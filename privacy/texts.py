@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from privacy.models import ConsentText, Purpose
 
 DEFAULT_VERSION = "2026-1"
+# The notice replaced the registration "consent" text of version 2026-11.
+NOTICE_VERSION = "2026-12"
 
 DEFAULT_TEXTS = {
     Purpose.LISTED: _(
@@ -56,5 +58,6 @@ def wording(kind: str, city=None, language: str | None = None) -> Wording:
     if row is not None:
         text = (row.text_translations or {}).get(language) or row.text
         return Wording(kind=kind, version=row.version, text=text)
+    version = NOTICE_VERSION if kind == ConsentText.NOTICE else DEFAULT_VERSION
     with translation.override(language):
-        return Wording(kind=kind, version=DEFAULT_VERSION, text=str(DEFAULT_TEXTS[kind]))
+        return Wording(kind=kind, version=version, text=str(DEFAULT_TEXTS[kind]))

@@ -163,7 +163,8 @@ def registrations_for_admin(*, event: Event) -> QuerySet[Registration]:
         .values("n")
     )
     return (
-        Registration.objects.filter(event=event)
+        # Anonymised rows (retention, deleted accounts) are counts, not people: never listed.
+        Registration.objects.filter(event=event, user__isnull=False)
         .select_related("user")
         .prefetch_related(
             Prefetch(

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from privacy.models import Consent, ConsentText, DemographicProfile, Purpose
 from privacy.services.consents import consent_give, consent_is_active, consent_withdraw, consent_withdraw_by_id
 from privacy.services.demographics import DemographicsError, demographics_save
-from privacy.texts import DEFAULT_VERSION, wording
+from privacy.texts import DEFAULT_VERSION, NOTICE_VERSION, wording
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,7 @@ def test_a_citys_own_wording_and_version_are_recorded(participant, city):
 
 def test_the_built_in_wording_is_translated(city):
     assert wording(Purpose.PHOTOS, None, "en").text != ""
-    assert wording("notice", city, "en").version == DEFAULT_VERSION
+    assert wording("notice", city, "en").version == NOTICE_VERSION
 
 
 def test_demographics_need_their_own_explicit_consent(participant):
