@@ -148,3 +148,25 @@ def test_purged_data_is_unfindable_in_pages_exports_and_the_admin(client, organi
     # The person's own export no longer holds the anonymised registration.
     tables = user_data_tables(person)
     assert tables["events_registration"] == [] and tables["events_answer"] == []
+
+
+def test_records_kept_by_an_audit_hold_are_for_platform_admins_only(client, organizer, admin_user, make_ended_event):
+    event = make_ended_event(400)
+    attended_registration(event, UserFactory())
+    url = f"/manage/events/{event.pk}/registrations/"
+    client.force_login(organizer)
+    assert client.get(url).status_code == 200
+    AuditHold.objects.create(event=event, until=date.today() + timedelta(days=30), reason="audit", set_by=admin_user)
+    assert client.get(url).status_code == 403
+    client.force_login(admin_user)
+    assert client.get(url).status_code == 200
+
+
+def test_an_organizer_marks_a_question_sensitive(client, organizer, event):
+    client.force_login(organizer)
+    response = client.post(
+        f"/manage/events/{event.pk}/questions/add/",
+        {"kind": "short_text", "label": "Do you need a wheelchair space?", "sensitive": "on"},
+    )
+    assert response.status_code == 302
+    assert event.questions.get().sensitive
