@@ -100,3 +100,13 @@ def test_running_a_done_deletion_again_changes_nothing(participant):
     DeletionRequest.objects.filter(pk=request.pk).update(due_at=timezone.now())
     assert user_delete_execute(request_id=request.pk)
     assert not user_delete_execute(request_id=request.pk)
+
+
+def test_a_deleted_accounts_calendar_feed_and_login_are_gone(client, participant):
+    token = participant.calendar_token
+    assert client.get(f"/calendars/me/{token}.ics").status_code == 200
+    request = user_delete_request(user=participant)
+    DeletionRequest.objects.filter(pk=request.pk).update(due_at=timezone.now())
+    user_delete_execute(request_id=request.pk)
+    assert client.get(f"/calendars/me/{token}.ics").status_code == 404
+    assert not client.login(email=participant.email, password="correct horse battery staple")
