@@ -47,3 +47,22 @@ class RetentionPolicyForm(forms.ModelForm):
         if months is not None and months < 1:
             self.add_error("registration_months", _("Keep registrations at least one month after the event."))
         return cleaned
+
+
+class ConsentTextForm(forms.Form):
+    version = forms.CharField(label=_("Version"), max_length=40,
+                              help_text=_("Change it whenever the wording changes in substance."))
+    text = forms.CharField(label=_("Wording"), widget=forms.Textarea(attrs={"rows": 5}))
+
+    def __init__(self, *args, **kwargs):
+        from django.conf import settings
+
+        super().__init__(*args, **kwargs)
+        for code, name in settings.LANGUAGES:
+            self.fields[f"text_{code}"] = forms.CharField(
+                label=_("Wording in %(language)s") % {"language": name}, required=False,
+                widget=forms.Textarea(attrs={"rows": 3, "lang": code, "dir": "auto"}),
+            )
+
+    def translations(self) -> dict[str, str]:
+        return {name[5:]: value for name, value in self.cleaned_data.items() if name.startswith("text_") and value}

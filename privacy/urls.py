@@ -15,4 +15,5 @@ urlpatterns = [
     path("export/<str:token>/", views.export_download, name="export_download"),
     path("undo-deletion/<str:token>/", views.delete_undo, name="delete_undo"),
     path("cities/<slug:slug>/", views.city_privacy, name="city"),
+    path("cities/<slug:slug>/texts/<str:kind>/", views.city_wording, name="city_wording"),
 ]

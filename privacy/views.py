@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from events.models import Answer, City, OutgoingEmail, Registration
 from privacy import permissions
-from privacy.forms import DeletionForm, DemographicsForm, RetentionPolicyForm
-from privacy.models import Consent, DataExport, DemographicProfile, PurgeRun, Purpose, RetentionPolicy
+from privacy.forms import ConsentTextForm, DeletionForm, DemographicsForm, RetentionPolicyForm
+from privacy.models import Consent, ConsentText, DataExport, DemographicProfile, PurgeRun, Purpose, RetentionPolicy
 from privacy.retention import Policy
 from privacy.services.consents import consent_give, consent_withdraw_by_id
 from privacy.services.deletion import (
@@ -28,7 +28,7 @@ from privacy.services.deletion import (
 )
 from privacy.services.demographics import DemographicsError, demographics_delete, demographics_save
 from privacy.services.exports import export_for_download, export_mark_downloaded, user_export_request
-from privacy.services.policies import retention_policy_set
+from privacy.services.policies import WordingError, consent_text_set, retention_policy_set
 from privacy.services.retention import next_purge_at
 from privacy.texts import wording
 
@@ -188,5 +188,38 @@ def city_privacy(request, slug: str):
         "emails": OutgoingEmail.objects.filter(event__city=city).exclude(body_text="").count(),
         "next_purge": next_purge_at(),
         "last_run": PurgeRun.objects.filter(finished_at__isnull=False).first(),
+        "wordings": [(kind, label, wording(kind, city)) for kind, label in ConsentText.KIND_CHOICES] if can_edit else [],
     }
     return render(request, "privacy/city.html", context)
+
+
+@login_required
+def city_wording(request, slug: str, kind: str):
+    """A city's own wording of its notice or of one consent, with translations (organizers)."""
+    city = get_object_or_404(City, slug=slug)
+    if not permissions.can_edit_retention(request.user, city):
+        raise Http404
+    kinds = dict(ConsentText.KIND_CHOICES)
+    if kind not in kinds:
+        raise Http404
+    row = ConsentText.objects.filter(city=city, kind=kind).first()
+    current = wording(kind, city, "en")
+    initial = {"version": current.version, "text": row.text if row else current.text}
+    for code, value in (row.text_translations if row else {}).items():
+        initial[f"text_{code}"] = value
+    form = ConsentTextForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent_text_set(
+                city=city, kind=kind, version=form.cleaned_data["version"], text=form.cleaned_data["text"],
+                translations=form.translations(),
+            )
+        except WordingError as exc:
+            form.add_error("version", str(exc))
+        else:
+            messages.success(request, _("The wording is saved."))
+            return redirect("privacy:city", slug=city.slug)
+    return render(
+        request, "privacy/city_wording.html", {"city": city, "form": form, "label": kinds[kind]},
+        status=400 if request.method == "POST" else 200,
+    )

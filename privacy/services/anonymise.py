@@ -25,6 +25,11 @@ def registrations_anonymise(*, registration_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     Answer.objects.filter(registration_id__in=ids).delete()
+    # Nobody is left to take a seat: a row still pending or waiting (an event already under
+    # way, where the participant's own cancellation is refused) can never be promoted.
+    Registration.objects.filter(pk__in=ids, status__in=(Registration.Status.PENDING, Registration.Status.WAITING)).update(
+        status=Registration.Status.CANCELLED, cancelled_at=timezone.now()
+    )
     return Registration.objects.filter(pk__in=ids).update(
         user=None,
         decision_message="",

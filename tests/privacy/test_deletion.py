@@ -110,3 +110,25 @@ def test_a_deleted_accounts_calendar_feed_and_login_are_gone(client, participant
     user_delete_execute(request_id=request.pk)
     assert client.get(f"/calendars/me/{token}.ics").status_code == 404
     assert not client.login(email=participant.email, password="correct horse battery staple")
+
+
+def test_a_place_on_the_waiting_list_of_a_running_event_is_never_promoted_after_erasure(city):
+    from events.models import Session
+    from events.services.registrations import registration_cancel
+
+    event = EventFactory(city=city, capacity=1, sessions=0)
+    now = timezone.now()
+    Session.objects.create(event=event, starts_at=now - timedelta(days=1), ends_at=now - timedelta(days=1, hours=-2))
+    Session.objects.create(event=event, starts_at=now + timedelta(days=6), ends_at=now + timedelta(days=6, hours=2))
+    from events.services.events import _refresh_event_dates
+
+    _refresh_event_dates(event)
+    holder, leaver = UserFactory(), UserFactory()
+    seat = Registration.objects.create(event=event, user=holder, status="confirmed")
+    Registration.objects.create(event=event, user=leaver, status="waiting", waiting_rank=1)
+    request = user_delete_request(user=leaver)
+    DeletionRequest.objects.filter(pk=request.pk).update(due_at=timezone.now())
+    user_delete_execute(request_id=request.pk)
+    organizer = UserFactory(is_staff=True)
+    registration_cancel(registration=seat, actor=organizer)
+    assert not Registration.objects.filter(event=event, status="confirmed").exists()

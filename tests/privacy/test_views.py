@@ -104,3 +104,20 @@ def test_deleting_and_undoing_from_the_page(client, participant):
     client.post("/privacy/me/delete/cancel/")
     request.refresh_from_db()
     assert request.status == "undone"
+
+
+def test_an_organizer_words_the_citys_consent_with_a_new_version_and_translations(client, organizer, other_organizer, city):
+    from privacy.texts import wording
+
+    url = f"/privacy/cities/{city.slug}/texts/photos/"
+    client.force_login(other_organizer)
+    assert client.get(url).status_code == 404
+    client.force_login(organizer)
+    assert client.get(url).status_code == 200
+    same_version = client.post(url, {"version": "2026-1", "text": "Photos may be taken."})
+    assert same_version.status_code == 400 and "new version" in same_version.content.decode()
+    client.post(url, {"version": "riga-2", "text": "Photos may be taken.", "text_lv": "Var fotografēt."})
+    assert wording("photos", city, "lv").text == "Var fotografēt."
+    assert wording("photos", city, "sv").text == "Photos may be taken."
+    consent = consent_give(user=UserFactory(), purpose=Purpose.PHOTOS, how=Consent.How.REGISTRATION, city=city)
+    assert consent.text_version == "riga-2"
