@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(PY) bench/ical_feed.py
 	$(PY) bench/certificates.py
 	$(PY) bench/i18n_pages.py
+	$(PY) bench/purge.py
 
 clean:
 	rm -rf $(VENV) staticfiles
