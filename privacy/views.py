@@ -55,6 +55,12 @@ def my_data(request):
         "exports": DataExport.objects.filter(user=user)[:5],
         "deletion": pending_deletion(user),
         "deletion_form": DeletionForm(),
+        "held": {
+            "registrations": Registration.objects.filter(user=user).count(),
+            "answers": Answer.objects.filter(registration__user=user).count(),
+            "emails": OutgoingEmail.objects.filter(user=user).count(),
+            "certificates": user.certificates.count(),
+        },
     }
     return render(request, "privacy/my_data.html", context)
 

@@ -17,6 +17,7 @@ def test_my_data_shows_each_consent_with_version_and_withdraws_with_one_click(cl
     client.force_login(participant)
     page = client.get("/privacy/me/").content.decode()
     assert "Photos at the event" in page and consent.text_version in page
+    assert "0 registrations" in page
     assert f"/privacy/me/consents/{consent.pk}/withdraw/" in page
     client.post(f"/privacy/me/consents/{consent.pk}/withdraw/")
     assert not consent_is_active(participant, Purpose.PHOTOS)
@@ -121,3 +122,8 @@ def test_an_organizer_words_the_citys_consent_with_a_new_version_and_translation
     assert wording("photos", city, "sv").text == "Photos may be taken."
     consent = consent_give(user=UserFactory(), purpose=Purpose.PHOTOS, how=Consent.How.REGISTRATION, city=city)
     assert consent.text_version == "riga-2"
+
+
+def test_the_city_page_links_to_its_privacy_page(client, city):
+    page = client.get(f"/cities/{city.slug}/").content.decode()
+    assert f"/privacy/cities/{city.slug}/" in page
