@@ -63,6 +63,7 @@ bench: $(STAMP)
 	$(PY) bench/i18n_pages.py
 	$(PY) bench/markdown_worst.py
 	$(PY) bench/api.py
+	$(PY) bench/purge.py
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -54,9 +54,7 @@ def token_can_take_attendance(token: ApiToken, event: Event) -> bool:
 
 
 def token_can_see_certificates(token: ApiToken, event: Event) -> bool:
-    return token_city_allows(token, event.city) and certificate_permissions.can_view_certificates_of_event(
-        token.owner, event
-    )
+    return token_city_allows(token, event.city) and certificate_permissions.can_issue_certificates(token.owner, event)
 
 
 def token_can_change_certificate(token: ApiToken, certificate: Certificate) -> bool:

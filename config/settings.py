@@ -9,6 +9,7 @@ production hardening below applies and a real ``SECRET_KEY`` is required.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -144,6 +146,8 @@ CELERY_BEAT_SCHEDULE = {
     "send-reminders": {"task": "events.tasks.send_reminders", "schedule": 15 * 60},
     # Webhook deliveries that are due (retries, and any a killed worker left claimed).
     "webhooks-deliver-due": {"task": "api.tasks.deliver_due_webhooks", "schedule": 60},
+    # Idempotent and batched; daily at 03:15 UTC (privacy.services.retention.next_purge_at).
+    "retention-purge": {"task": "privacy.tasks.purge", "schedule": crontab(hour=3, minute=15)},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("certificates/", include("certificates.urls")),
+    path("privacy/", include("privacy.urls")),
     path("attendance/", include("events.urls_attendance")),
     path("calendars/", include("events.urls_calendar")),
     path("manage/", include("events.urls_registration_admin", namespace="registration_admin")),

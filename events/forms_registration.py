@@ -1,4 +1,5 @@
-"""The participant's registration form: the event's own questions and the data-protection consent."""
+"""The participant's registration form: the event's own questions, the acknowledged
+information notice and the optional, unticked consents."""
 
 from __future__ import annotations
 
@@ -8,19 +9,18 @@ from django.utils.translation import gettext_lazy as _
 from events.content import ShownText, pick_text
 from events.models import Question
 from events.validation import SafeForm
+from privacy.models import Purpose
+from privacy.texts import NOTICE_VERSION, wording
 
-# Bump whenever CONSENT_NOTICE changes in substance: each registration stores the
-# version its participant agreed to.
-CONSENT_VERSION = "2026-11"
-CONSENT_NOTICE = _(
-    "The city organising this event processes your name, email address and answers to manage your "
-    "registration, the waiting list, attendance and certificates of attendance, and to send you emails about "
-    "this event. Only the event's organizers and trainers see them. Your data is kept for the reporting "
-    "period of the European Pact for Integration and then deleted. You can ask the organizers at any time "
-    "to see, correct or delete your data."
-)
+# The information notice (privacy.texts, per city): acknowledged on registration, not a
+# consent. Each registration stores the version its participant read.
+CONSENT_VERSION = NOTICE_VERSION
+
+# The optional consents offered, unticked, under the notice (privacy.models.Purpose).
+OPTIONAL_CONSENTS = (Purpose.LISTED, Purpose.PHOTOS, Purpose.INVITATIONS)
 
 QUESTION_FIELD_PREFIX = "q_"
+OPTIONAL_PREFIX = "optional_"
 YES, NO = "yes", "no"
 
 
@@ -82,18 +82,30 @@ class RegistrationForm(SafeForm):
     ids in the POST are simply never read.
     """
 
+    # Named "consent" for history; it acknowledges the information notice.
     consent = forms.BooleanField(
-        label=_("I have read the data-protection notice and agree that my data is processed as described."),
-        error_messages={"required": _("Please accept the data-protection notice to register.")},
+        label=_("I have read the information notice."),
+        error_messages={"required": _("Please confirm that you have read the information notice.")},
     )
 
-    def __init__(self, *args, questions: list[Question], language: str, **kwargs):
+    def __init__(self, *args, questions: list[Question], language: str, city=None, **kwargs):
         super().__init__(*args, **kwargs)
         consent = self.fields.pop("consent")
         for question in questions:
             self.fields[f"{QUESTION_FIELD_PREFIX}{question.pk}"] = _question_field(question, language)
         self.fields["consent"] = consent
+        for purpose in OPTIONAL_CONSENTS:
+            self.fields[f"{OPTIONAL_PREFIX}{purpose}"] = forms.BooleanField(
+                label=wording(purpose, city, language).text, required=False, initial=False
+            )
         self.questions = questions
+
+    def optional_consent_fields(self):
+        return [self[f"{OPTIONAL_PREFIX}{purpose}"] for purpose in OPTIONAL_CONSENTS]
+
+    def optional_consents(self) -> list[str]:
+        """The purposes the participant ticked (none unless they did)."""
+        return [purpose for purpose in OPTIONAL_CONSENTS if self.cleaned_data.get(f"{OPTIONAL_PREFIX}{purpose}")]
 
     def question_fields(self):
         return [self[name] for name in self.fields if name.startswith(QUESTION_FIELD_PREFIX)]

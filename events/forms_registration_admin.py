@@ -154,6 +154,10 @@ class QuestionForm(SafeForm):
     )
     help_text = forms.CharField(label=_("Help text"), max_length=300, required=False)
     required = forms.BooleanField(label=_("An answer is required"), required=False)
+    sensitive = forms.BooleanField(
+        label=_("Answers are sensitive"), required=False,
+        help_text=_("Health, access needs, beliefs…: such answers are erased a month after the event."),
+    )
     choices_text = forms.CharField(
         label=_("Choices"),
         required=False,
@@ -173,6 +177,7 @@ class QuestionForm(SafeForm):
                 "label": question.label,
                 "help_text": question.help_text,
                 "required": question.required,
+                "sensitive": question.sensitive,
                 "choices_text": choices_to_text(question.choices),
             }
             for code, _name in settings.LANGUAGES:
@@ -225,6 +230,7 @@ class QuestionForm(SafeForm):
             "label": data["label"],
             "kind": data["kind"],
             "required": data["required"],
+            "sensitive": data.get("sensitive", False),
             "help_text": data.get("help_text", ""),
             "label_translations": data["label_translations"],
             "choices": data["choices"],

@@ -501,8 +501,10 @@ class Registration(models.Model):
         WALK_IN = "walk_in", _("Walk-in")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("event"))
+    # Empty once anonymised (retention or account deletion): the row stays as a count.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("participant")
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="registrations",
+        verbose_name=_("participant"),
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.ONLINE)
@@ -533,6 +535,7 @@ class Registration(models.Model):
         max_length=16, unique=True, default=new_short_code, editable=False, verbose_name=_("check-in code")
     )
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("reminder sent on"))
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("anonymised on"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
@@ -586,6 +589,11 @@ class Question(models.Model):
     help_text = models.CharField(_("help text"), max_length=300, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     required = models.BooleanField(_("required"), default=False)
+    # Health, access needs, religion…: answers are erased a month after the event (retention policy).
+    sensitive = models.BooleanField(
+        _("sensitive"), default=False,
+        help_text=_("Answers reveal health, access needs or beliefs; they are erased sooner."),
+    )
     # [{"value": "wheelchair", "label": "Wheelchair access", "translations": {"sv": "..."}}, ...]
     choices = models.JSONField(_("choices"), default=list, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)

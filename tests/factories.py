@@ -115,12 +115,17 @@ class SessionFactory(factory.django.DjangoModelFactory):
         from events.services.events import session_create
 
         extra = {name: kwargs.pop(name) for name in ("sequence", "checkin_code") if name in kwargs}
+        from api.models import WebhookDelivery
+
         pending = transaction.get_connection().run_on_commit
         before = len(pending)
+        last_delivery = WebhookDelivery.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         session = session_create(**kwargs)
         # Set-up state, not a change: nobody is told about a session that was always there, and a
-        # notice left pending would stand in for the one the test itself is about.
+        # notice left pending (or a webhook delivery queued) would stand in for the one the test
+        # itself is about.
         del pending[before:]
+        WebhookDelivery.objects.filter(pk__gt=last_delivery).delete()
         if extra:  # set-up state the services never take as input
             Session.objects.filter(pk=session.pk).update(**extra)
             for name, value in extra.items():

@@ -61,7 +61,7 @@ def registrations_with_attendance(*, event: Event, now: datetime | None = None) 
             When(total_sessions__lte=1, then=Value(100)), default=Value(75), output_field=IntegerField()
         )
     return (
-        Registration.objects.filter(event=event).confirmed()
+        Registration.objects.filter(event=event).confirmed().filter(user__isnull=False)
         .select_related("user")
         .annotate(
             total_sessions=_session_count(event),

@@ -434,7 +434,7 @@ def confirmed_registrations(session: Session) -> QuerySet[Registration]:
     """
     this_session = Attendance.objects.filter(session=session, registration=OuterRef("pk"))
     return (
-        Registration.objects.filter(event_id=session.event_id).confirmed()
+        Registration.objects.filter(event_id=session.event_id).confirmed().filter(user__isnull=False)
         .select_related("user")
         .annotate(
             is_present=Exists(this_session.filter(present=True)),

@@ -155,7 +155,8 @@ def registrations_for_admin(*, event: Event) -> QuerySet[Registration]:
     None for anyone not waiting.
     """
     return (
-        Registration.objects.filter(event=event)
+        # Anonymised rows (retention, deleted accounts) are counts, not people: never listed.
+        Registration.objects.filter(event=event, user__isnull=False)
         .select_related("user")
         .prefetch_related(
             Prefetch(
@@ -274,6 +275,7 @@ def _question_fields(
     help_text: str,
     label_translations: dict[str, str] | None,
     choices: list[dict[str, Any]] | None,
+    sensitive: bool = False,
 ) -> dict[str, Any]:
     """The cleaned values of a question, or QuestionError with a message for the organizer."""
     if kind not in Question.Kind.values:
@@ -285,6 +287,7 @@ def _question_fields(
         "label": label,
         "kind": kind,
         "required": bool(required),
+        "sensitive": bool(sensitive),
         "help_text": _clean_text(help_text, "help_text"),
         "label_translations": clean_label_translations(label_translations),
         "choices": clean_choices(kind=kind, choices=choices),
@@ -301,11 +304,12 @@ def question_create(
     help_text: str = "",
     label_translations: dict[str, str] | None = None,
     choices: list[dict[str, Any]] | None = None,
+    sensitive: bool = False,
 ) -> Question:
     """Add a question at the end of the event's form."""
     fields = _question_fields(
         label=label, kind=kind, required=required, help_text=help_text,
-        label_translations=label_translations, choices=choices,
+        label_translations=label_translations, choices=choices, sensitive=sensitive,
     )
     locked = _lock_event(event)
     last = Question.objects.filter(event=locked).order_by("-position").values_list("position", flat=True).first()
@@ -322,12 +326,13 @@ def question_update(
     help_text: str = "",
     label_translations: dict[str, str] | None = None,
     choices: list[dict[str, Any]] | None = None,
+    sensitive: bool = False,
 ) -> Question:
     """Change a question. Once answered, its kind stays and picked choices stay available,
     so that every stored answer keeps its meaning."""
     fields = _question_fields(
         label=label, kind=kind, required=required, help_text=help_text,
-        label_translations=label_translations, choices=choices,
+        label_translations=label_translations, choices=choices, sensitive=sensitive,
     )
     choices = fields["choices"]
 

@@ -199,7 +199,8 @@ def _send_registration_mail(mail: _Mail) -> None:
     registration = mail.instance or (
         Registration.objects.select_related("event__city", "user").filter(pk=mail.registration_id).first()
     )
-    if registration is None:
+    if registration is None or registration.user_id is None:
+        # Anonymised meanwhile (a deleted account): nobody to write to.
         return
     context = {"registration": registration, "sessions": list(registration.event.sessions.all()), **mail.context}
     if mail.template == "registration_waiting" and "position" not in context:
@@ -578,7 +579,7 @@ def registration_create(
         raise RegistrationError(_("Only the event's organizers can add participants."), code="not_allowed")
     if not by_organizer and not consent_version:
         raise RegistrationError(
-            _("Please accept the data-protection notice to register."), code="consent"
+            _("Please confirm that you have read the information notice."), code="consent"
         )
     cleaned = _validate_answers(event=event, answers=answers, require_all=not by_organizer, questions=questions)
     registration = Registration(event=event, user=user, source=source, status=Status.CONFIRMED)

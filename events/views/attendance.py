@@ -144,7 +144,7 @@ def mark(request: HttpRequest, session_pk: int) -> HttpResponse:
     if form.is_valid():
         registration = (
             Registration.objects.select_related("user")
-            .filter(pk=form.cleaned_data["registration"], event_id=session.event_id)
+            .filter(pk=form.cleaned_data["registration"], event_id=session.event_id, user__isnull=False)
             .first()
         )
     if registration is None:

@@ -14,9 +14,12 @@ from django.views.decorators.http import require_http_methods
 
 from events import permissions
 from events import registration_policy as policy
-from events.forms_registration import CONSENT_NOTICE, CONSENT_VERSION, RegistrationForm
+from events.forms_registration import RegistrationForm
 from events.models import Event, Registration, Session
 from events.services.registrations import RegistrationError, registration_cancel, registration_create, waiting_position
+from privacy.models import Consent
+from privacy.services.consents import consent_give
+from privacy.texts import wording
 
 Status = Registration.Status
 
@@ -73,7 +76,9 @@ def register(request, pk):
         request.POST if request.method == "POST" and not (existing or closed) else None,
         questions=questions,
         language=get_language(),
+        city=event.city,
     )
+    notice = wording("notice", event.city)
     status = 200
     if request.method == "POST":
         if existing or closed:
@@ -84,7 +89,7 @@ def register(request, pk):
                     event=event,
                     user=request.user,
                     answers=form.answers(),
-                    consent_version=CONSENT_VERSION,
+                    consent_version=notice.version,
                     questions=questions,
                 )
             except RegistrationError as exc:
@@ -98,6 +103,8 @@ def register(request, pk):
                     form.add_service_errors(exc.field_errors, str(exc))
                 status = 400
             else:
+                for purpose in form.optional_consents():
+                    consent_give(user=request.user, purpose=purpose, how=Consent.How.REGISTRATION, city=event.city)
                 messages.success(request, _success_message(registration))
                 return redirect(event)
         else:
@@ -111,8 +118,8 @@ def register(request, pk):
         "position": waiting_position(registration=existing) if existing else None,
         "closed": closed,
         "full": _seats_left(event) == 0,
-        "consent_notice": CONSENT_NOTICE,
-        "consent_version": CONSENT_VERSION,
+        "consent_notice": notice.text,
+        "consent_version": notice.version,
     }
     return render(request, "events/registration_form.html", context, status=status)
 

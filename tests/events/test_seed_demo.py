@@ -228,3 +228,15 @@ def test_a_second_run_adds_no_registrations_or_certificates(seeded):
     counts = (Registration.objects.count(), Certificate.objects.count(), Attendance.objects.count())
     call_command("seed_demo", stdout=StringIO())
     assert (Registration.objects.count(), Certificate.objects.count(), Attendance.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_every_city_has_its_own_information_notice_in_its_language(seeded):
+    from privacy.models import ConsentText
+    from privacy.texts import wording
+
+    for slug, (name, _country, _zone, language) in EXPECTED_CITIES.items():
+        city = City.objects.get(slug=slug)
+        notice = wording(ConsentText.NOTICE, city, language)
+        assert name in notice.text and f"organizer.{slug}@" in notice.text
+        assert notice.version == "demo-2026-1"

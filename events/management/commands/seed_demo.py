@@ -685,6 +685,71 @@ def _sync(instance: models.Model, values: dict[str, Any]) -> bool:
     return True
 
 
+# Each city's own information notice (privacy.models.ConsentText, kind "notice"), in English and
+# in the city's language: who processes, why, for how long, and whom to contact.
+NOTICE_VERSION_DEMO = "demo-2026-1"
+NOTICE_TEXTS = {
+    "en": (
+        "The City of {city} processes your name, email address, registration answers and attendance to run "
+        "its events, issue certificates and count participation for the European Pact for Integration. "
+        "Registration data is kept 12 months after the event, sensitive answers one month. Contact: {contact}."
+    ),
+    "es": (
+        "El Ayuntamiento de {city} trata tu nombre, correo electrónico, respuestas de inscripción y asistencia "
+        "para organizar sus actividades, emitir certificados y contar la participación en el Pacto Europeo para "
+        "la Integración. Los datos de inscripción se conservan 12 meses tras la actividad; las respuestas "
+        "sensibles, un mes. Contacto: {contact}."
+    ),
+    "ro": (
+        "Primăria {city} prelucrează numele, adresa de e-mail, răspunsurile la înscriere și prezența ta pentru a "
+        "organiza evenimentele, a emite certificate și a număra participarea la Pactul European pentru Integrare. "
+        "Datele de înscriere se păstrează 12 luni după eveniment, răspunsurile sensibile o lună. Contact: {contact}."
+    ),
+    "de": (
+        "Die Stadt {city} verarbeitet deinen Namen, deine E-Mail-Adresse, Antworten bei der Anmeldung und deine "
+        "Teilnahme, um ihre Veranstaltungen durchzuführen, Bescheinigungen auszustellen und die Teilnahme am "
+        "Europäischen Pakt für Integration zu zählen. Anmeldedaten werden 12 Monate nach der Veranstaltung "
+        "gelöscht, sensible Antworten nach einem Monat. Kontakt: {contact}."
+    ),
+    "sv": (
+        "{city} kommun behandlar ditt namn, din e-postadress, dina svar vid anmälan och din närvaro för att "
+        "genomföra sina evenemang, utfärda intyg och räkna deltagandet i den europeiska integrationspakten. "
+        "Anmälningsuppgifter sparas i 12 månader efter evenemanget, känsliga svar i en månad. Kontakt: {contact}."
+    ),
+    "pl": (
+        "Miasto {city} przetwarza Twoje imię i nazwisko, adres e-mail, odpowiedzi z rejestracji i obecność, aby "
+        "prowadzić wydarzenia, wystawiać zaświadczenia i liczyć udział w Europejskim Pakcie na rzecz Integracji. "
+        "Dane rejestracji przechowujemy 12 miesięcy po wydarzeniu, odpowiedzi wrażliwe miesiąc. Kontakt: {contact}."
+    ),
+    "it": (
+        "Il Comune di {city} tratta il tuo nome, indirizzo e-mail, risposte all'iscrizione e presenze per "
+        "organizzare i suoi eventi, rilasciare attestati e contare la partecipazione al Patto europeo per "
+        "l'integrazione. I dati di iscrizione sono conservati 12 mesi dopo l'evento, le risposte sensibili un "
+        "mese. Contatto: {contact}."
+    ),
+    "lv": (
+        "{city} pašvaldība apstrādā tavu vārdu, e-pasta adresi, reģistrācijas atbildes un apmeklējumu, lai "
+        "rīkotu pasākumus, izsniegtu apliecības un uzskaitītu dalību Eiropas Integrācijas paktā. Reģistrācijas "
+        "dati tiek glabāti 12 mēnešus pēc pasākuma, sensitīvas atbildes – vienu mēnesi. Kontakts: {contact}."
+    ),
+}
+
+
+def _seed_notice(city: City, contact: str) -> bool:
+    from privacy.models import ConsentText
+
+    values = {
+        "version": NOTICE_VERSION_DEMO,
+        "text": NOTICE_TEXTS["en"].format(city=city.name, contact=contact),
+        "text_translations": {
+            code: NOTICE_TEXTS[code].format(city=city.name, contact=contact)
+            for code in {"en", city.default_language} if code in NOTICE_TEXTS
+        },
+    }
+    _row, new = _upsert(ConsentText, {"city": city, "kind": ConsentText.NOTICE}, values)
+    return new
+
+
 def _upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[Any, bool]:
     """update_or_create by a natural key, but without rewriting an unchanged row (auto_now would move)."""
     instance = model.objects.filter(**lookup).first()
@@ -1013,6 +1078,7 @@ class Command(BaseCommand):
             organizer, new = self._user(email, seed.organizer_name, seed.organizer_language)
             created["users"] += new
             CityMembership.objects.get_or_create(city=city, user=organizer)
+            _seed_notice(city, email)
             self.logins.append((email, f"organizer of {seed.name}"))
 
             local_today = timezone.localtime(timezone.now(), ZoneInfo(seed.timezone)).date()
