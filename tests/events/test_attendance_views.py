@@ -328,7 +328,7 @@ def test_the_room_screen_shows_the_session_qr_and_code(client, session, trainer)
 
     assert "<svg" in html
     code = session.checkin_code
-    assert f"{code[:5]} {code[5:]}" in html
+    assert f"{code[:5]}</span> <span class=\"room-code-group\">{code[5:]}" in html
 
 
 @pytest.mark.django_db

@@ -132,7 +132,7 @@ def test_bad_input_re_renders_the_form_with_an_error_and_writes_nothing(client, 
     response = client.post(register_url(event), data)
     assert response.status_code == 400
     assert 'class="errorlist' in page(response)
-    assert "Please correct the errors below." in page(response)
+    assert "data-error-summary" in page(response)
     assert not Registration.objects.exists()
     assert not Answer.objects.exists()
 
