@@ -201,3 +201,32 @@ def test_a_second_run_adds_no_registrations_or_certificates(seeded):
     counts = (Registration.objects.count(), Certificate.objects.count(), Attendance.objects.count())
     call_command("seed_demo", stdout=StringIO())
     assert (Registration.objects.count(), Certificate.objects.count(), Attendance.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_a_second_run_leaves_an_event_a_user_made_untouched(seeded):
+    from tests.factories import EventFactory
+
+    riga = City.objects.get(slug="riga")
+    own = EventFactory(city=riga, title="Our own neighbourhood walk", capacity=4)
+    assert own.is_published and own.starts_at > timezone.now()
+
+    output = _seed()
+
+    assert not Registration.objects.filter(event=own).exists()
+    assert "0 registrations" in output
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_seed_sends_no_email_even_with_background_sending_and_ends_with_the_logins(transactional_db, settings, mailoutbox):
+    from events.background import background_wait
+
+    settings.EMAILS_IN_BACKGROUND_THREAD = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    output = _seed()
+    background_wait(timeout=30)
+    assert Registration.objects.exists()
+    assert mailoutbox == []
+    lines = output.rstrip("\n").splitlines()
+    logins = [line for line in lines if DEMO_PASSWORD in line]
+    assert lines[-1] == logins[-1]
