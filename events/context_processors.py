@@ -8,4 +8,5 @@ def site(request):
     return {
         "SITE_URL": settings.SITE_URL,
         "user_is_organizer": bool(user and permissions.is_organizer(user)),
+        "user_is_trainer": bool(user and permissions.is_trainer(user)),
     }

@@ -30,6 +30,9 @@ def _managed_event(request, pk: int) -> Event:
 def dashboard(request):
     user = request.user
     if not permissions.is_organizer(user):
+        if permissions.is_trainer(user):
+            # A trainer organizes nothing, but has sessions to run: show them those.
+            return redirect("attendance:my_sessions")
         raise PermissionDenied
     cities = City.objects.all()
     if not permissions.is_platform_admin(user):
