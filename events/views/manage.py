@@ -108,7 +108,9 @@ def event_duplicate(request, pk):
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["weeks"]))
         return redirect(event)
-    weeks = form.cleaned_data["weeks"] or 0
+    weeks = form.cleaned_data["weeks"]
+    if weeks is None:  # left empty: the first free week, never the same dates by accident
+        weeks = event.next_free_week_shift
     copy = event_services.event_duplicate(event=event, actor=request.user, shift=timedelta(weeks=weeks))
     messages.success(request, _("This is a draft copy of “%(title)s”. Check its dates, then publish it.") % {"title": event.title})
     return redirect("events:manage_event_edit", pk=copy.pk)
