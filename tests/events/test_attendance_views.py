@@ -550,3 +550,21 @@ def test_my_sessions_lists_upcoming_first_and_folds_recent_past_ones(client, cit
     assert html.index("Next module") < html.index("<details") < html.index("Past module")
     assert "Ancient module" not in html
     assert "1 session in the last 30 days" in html
+
+
+@pytest.mark.django_db
+def test_a_check_in_time_of_another_day_carries_its_date(city):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django.utils.translation import override
+
+    from events.templatetags.attendance_tags import local_time
+
+    now = timezone.now()
+    with override("en"):
+        assert local_time(now, city).endswith(timezone.localtime(now, city.tzinfo).tzname())
+        assert "," not in local_time(now, city)
+        earlier = local_time(now - timedelta(days=10), city)
+    day = timezone.localtime(now - timedelta(days=10), city.tzinfo)
+    assert str(day.year) in earlier and str(day.day) in earlier
