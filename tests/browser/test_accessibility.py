@@ -38,6 +38,11 @@ SHOTS = os.environ.get("UX_SCREENSHOTS")
 
 # Rules switched off, each with the reason. (None today.)
 DISABLED_RULES: dict[str, str] = {}
+# Rules whose "needs review" answer counts as a failure: axe reports a prohibited aria-label on an
+# element with text (e.g. <p aria-label>) as "incomplete", yet screen readers ignore or misread it.
+INCOMPLETE_IS_FAILURE = {"aria-prohibited-attr"}
+# Every other "needs review" answer, by rule, printed for a person to look at.
+NEEDS_REVIEW: dict[str, int] = {}
 
 
 def _seed(city):
@@ -143,15 +148,21 @@ def _axe(page) -> list[str]:
     result = page.evaluate(
         """([tags, disabled]) => {
             const rules = Object.fromEntries(disabled.map(id => [id, {enabled: false}]));
-            return axe.run(document, {runOnly: {type: "tag", values: tags}, rules, resultTypes: ["violations"]});
+            return axe.run(document, {runOnly: {type: "tag", values: tags}, rules, resultTypes: ["violations", "incomplete"]});
         }""",
         [TAGS, list(DISABLED_RULES)],
     )
     # A scan that checked nothing would pass too: make sure the rules ran.
     assert result["passes"], "axe ran no rule"
+    failing = list(result["violations"])
+    for item in result["incomplete"]:
+        if item["id"] in INCOMPLETE_IS_FAILURE:
+            failing.append(item)
+        else:
+            NEEDS_REVIEW[item["id"]] = NEEDS_REVIEW.get(item["id"], 0) + 1
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:4])
-        for v in result["violations"]
+        for v in failing
     ]
 
 
@@ -212,7 +223,7 @@ def test_every_page_passes_axe_at_1280_and_320(browser, live_server, settings, c
                 _check(page, problems, f"{role} {path} (failed submit)", width)
                 scanned += 1
         context.close()
-    print(f"axe: {scanned} page scans")
+    print(f"axe: {scanned} page scans; needs review (not failing): {NEEDS_REVIEW}")
     assert foreign == [], foreign
     assert refused == [], refused
     assert problems == [], "\n".join(problems)
