@@ -9,4 +9,5 @@ def site(request):
         "SITE_URL": settings.SITE_URL,
         "user_is_organizer": bool(user and permissions.is_organizer(user)),
         "user_is_platform_admin": bool(user and permissions.is_platform_admin(user)),
+        "user_is_trainer": bool(user and permissions.is_trainer(user)),
     }

@@ -467,9 +467,8 @@ class DuplicateForm(SafeForm):
         label=_("Shift by weeks"),
         min_value=0,
         max_value=104,
-        initial=0,
         required=False,
-        help_text=_("0 keeps the same dates."),
+        help_text=_("Empty: the first week after the event. 0 keeps the same dates."),
         error_messages={"invalid": _("Enter a whole number of weeks.")},
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )

@@ -348,6 +348,15 @@ class Event(models.Model):
         return self.status == self.Status.CANCELLED
 
     @property
+    def next_free_week_shift(self) -> int:
+        """Whole weeks a copy must move to start after this event ends (at least 1): the
+        duplicate form's default, so a copy never lands on the same dates."""
+        if not self.starts_at or not self.ends_at:
+            return 1
+        span = self.ends_at - self.starts_at
+        return span // timedelta(weeks=1) + 1
+
+    @property
     def required_attendance_percent(self) -> int:
         if self.eligibility_percent:
             return self.eligibility_percent

@@ -44,6 +44,11 @@ def can_manage_event(user: User, event: Event) -> bool:
     return can_manage_city(user, event.city) if user.is_authenticated else False
 
 
+def is_trainer(user: User) -> bool:
+    """Whether the user trains any event: they get "My sessions" in the menu."""
+    return bool(user.is_authenticated and user.trained_events.exists())
+
+
 def is_trainer_of(user: User, event: Event) -> bool:
     if not user.is_authenticated:
         return False

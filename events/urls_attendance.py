@@ -5,6 +5,7 @@ from events.views import attendance
 app_name = "attendance"
 
 urlpatterns = [
+    path("my-sessions/", attendance.my_sessions, name="my_sessions"),
     path("events/<int:event_pk>/", attendance.overview, name="overview"),
     path("sessions/<int:session_pk>/", attendance.sheet, name="sheet"),
     path("sessions/<int:session_pk>/mark/", attendance.mark, name="mark"),

@@ -22,6 +22,11 @@ urlpatterns = [
         name="registration_export_xlsx",
     ),
     path(
+        "events/<int:pk>/registrations/approve/",
+        views.registration_approve_many,
+        name="registration_approve_many",
+    ),
+    path(
         "events/<int:pk>/registrations/<int:registration_pk>/approve/",
         views.registration_approve,
         name="registration_approve",

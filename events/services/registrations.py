@@ -712,24 +712,65 @@ def registration_approve(*, registration: Registration, actor: User, message: st
         current = _reload(registration, event)
         if current.status != Status.PENDING:
             raise RegistrationError(_("Only pending registrations can be approved."), code="state")
-        free = _seats_free(event)
-        current.decision_message = message
-        current.decided_by = actor
-        current.decided_at = timezone.now()
-        if free is None or free > 0:
-            current.status = Status.CONFIRMED
-            mail = _Mail(current.pk, "registration_approved", "REQUEST", {"message": current.decision_message})
-        else:
-            current.status = Status.WAITING
-            current.waiting_rank = _next_waiting_rank(event)
-            mail = _Mail(
-                current.pk, "registration_waiting", None, {"approved": True, "message": current.decision_message}
-            )
-        current.save(
-            update_fields=["status", "waiting_rank", "decision_message", "decided_by", "decided_at", "updated_at"]
-        )
-        _mail_after_commit([mail])
+        _mail_after_commit([_approve_locked(current, event, actor, message)])
     return current
+
+
+@dataclass(frozen=True)
+class ApprovalSummary:
+    confirmed: int = 0
+    waiting: int = 0
+    skipped: int = 0  # no longer pending (decided meanwhile), or not of this event
+
+
+def registrations_approve_many(
+    *, event: Event, actor: User, registration_ids: Iterable[int] | None = None, message: str = ""
+) -> ApprovalSummary:
+    """Approve several pending registrations of one event (all of them when ``registration_ids``
+    is None) in one locked step, oldest first: seats go in registration order, the rest wait."""
+    message = _bounded_text(message)
+    with transaction.atomic():
+        event = _lock_event(event.pk)
+        _require_organizer(actor, event)
+        pending = Registration.objects.select_related("user").filter(event=event, status=Status.PENDING)
+        wanted = None
+        if registration_ids is not None:
+            wanted = {int(pk) for pk in registration_ids}
+            pending = pending.filter(pk__in=wanted)
+        confirmed = waiting = 0
+        mails = []
+        for current in pending.order_by("created_at", "id"):
+            current.event = event
+            mail = _approve_locked(current, event, actor, message)
+            mails.append(mail)
+            if current.status == Status.CONFIRMED:
+                confirmed += 1
+            else:
+                waiting += 1
+        skipped = len(wanted) - confirmed - waiting if wanted is not None else 0
+        _mail_after_commit(mails)
+    return ApprovalSummary(confirmed=confirmed, waiting=waiting, skipped=skipped)
+
+
+def _approve_locked(current: Registration, event: Event, actor: User, message: str) -> _Mail:
+    """The approval itself, with the event row locked by the caller; returns the email to send."""
+    free = _seats_free(event)
+    current.decision_message = message.strip()
+    current.decided_by = actor
+    current.decided_at = timezone.now()
+    if free is None or free > 0:
+        current.status = Status.CONFIRMED
+        mail = _Mail(current.pk, "registration_approved", "REQUEST", {"message": current.decision_message})
+    else:
+        current.status = Status.WAITING
+        current.waiting_rank = _next_waiting_rank(event)
+        mail = _Mail(
+            current.pk, "registration_waiting", None, {"approved": True, "message": current.decision_message}
+        )
+    current.save(
+        update_fields=["status", "waiting_rank", "decision_message", "decided_by", "decided_at", "updated_at"]
+    )
+    return mail
 
 
 def registration_reject(*, registration: Registration, actor: User, message: str = "") -> Registration:

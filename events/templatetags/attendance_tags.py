@@ -3,6 +3,7 @@
 from django import template
 from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import pgettext
 
 from events.attendance_qr import registration_qr_svg, session_qr_svg
 from events.services.attendance import format_code
@@ -27,6 +28,12 @@ def grouped_code(code: str) -> str:
 
 
 @register.filter
+def code_groups(code: str) -> list[str]:
+    """The code's groups of five, for a screen that may break the line between them."""
+    return format_code(code or "").split()
+
+
+@register.filter
 def method_label(value: str) -> str:
     """How a presence was recorded, in the reader's language."""
     from events.models import Attendance
@@ -36,9 +43,16 @@ def method_label(value: str) -> str:
 
 @register.filter
 def local_time(value, city) -> str:
-    """The time of day in the city's zone with its abbreviation, e.g. '10:03 EET'."""
+    """The time of day in the city's zone with its abbreviation, e.g. '10:03 EET', and the
+    date before it when that was not today there ('3 March 2026, 10:03 EET')."""
     if value is None:
         return ""
     local = timezone.localtime(value, city.tzinfo)
-    return "%s %s" % (formats.time_format(local, "TIME_FORMAT"), local.tzname())
+    when = "%s %s" % (formats.time_format(local, "TIME_FORMAT"), local.tzname())
+    if local.date() != timezone.localtime(timezone.now(), city.tzinfo).date():
+        return pgettext("date and time of day", "%(date)s, %(time)s") % {
+            "date": formats.date_format(local, "DATE_FORMAT"),
+            "time": when,
+        }
+    return when
 

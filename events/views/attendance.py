@@ -6,6 +6,8 @@ Every page works as plain HTML forms; the scripts post the same forms with
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -109,6 +111,29 @@ def _render_sheet(
         "walk_in_form": (walk_in_form or WalkInForm()) if can_add else None,
     }
     return render(request, "events/attendance/sheet.html", context, status=status)
+
+
+# How far back "My sessions" lists ended sessions, for sheets completed after the fact.
+RECENT_PAST = timedelta(days=30)
+
+
+@login_required
+@require_GET
+def my_sessions(request: HttpRequest) -> HttpResponse:
+    """A trainer's way in: today's and upcoming sessions of the events they train, each with
+    its sheet, room screen, check-in and the event's certificates; recent past ones folded."""
+    now = timezone.now()
+    sessions = (
+        Session.objects.filter(event__trainers=request.user, event__status=Event.Status.PUBLISHED)
+        .filter(ends_at__gte=now - RECENT_PAST)
+        .select_related("event__city")
+        .order_by("starts_at", "id")
+    )
+    current, past = [], []
+    for session in sessions:
+        (past if session.ends_at < now else current).append(session)
+    past.reverse()  # the most recent first
+    return render(request, "events/attendance/my_sessions.html", {"current": current, "past": past})
 
 
 @login_required

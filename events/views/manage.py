@@ -28,6 +28,9 @@ def _managed_event(request, pk: int) -> Event:
 def dashboard(request):
     user = request.user
     if not permissions.is_organizer(user):
+        if permissions.is_trainer(user):
+            # A trainer organizes nothing, but has sessions to run: show them those.
+            return redirect("attendance:my_sessions")
         raise PermissionDenied
     cities = City.objects.all()
     if not permissions.is_platform_admin(user):
@@ -129,7 +132,9 @@ def event_duplicate(request, pk):
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["weeks"]))
         return redirect(event)
-    weeks = form.cleaned_data["weeks"] or 0
+    weeks = form.cleaned_data["weeks"]
+    if weeks is None:  # left empty: the first free week, never the same dates by accident
+        weeks = event.next_free_week_shift
     try:
         copy = event_services.event_duplicate(event=event, actor=request.user, shift=timedelta(weeks=weeks))
     except event_services.EventError as error:

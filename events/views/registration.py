@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
@@ -188,6 +190,11 @@ def my_registrations(request):
             past.append(registration)
         else:
             groups[registration.status].append(registration)
+    # The check-in code is used at the door: open on the cards of events starting within a day,
+    # folded on the others (a QR code per card made the page very long on a phone).
+    soon = now + timedelta(days=1)
+    for registration in groups[Status.CONFIRMED]:
+        registration.qr_open = registration.event.starts_at is not None and registration.event.starts_at <= soon
     sections = [
         # A heading over several registrations: some languages make it plural.
         ("confirmed", pgettext("registrations, plural heading", "Confirmed"), groups[Status.CONFIRMED]),

@@ -14,7 +14,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -202,6 +202,47 @@ def _decide(request, pk: int, registration_pk: int, action: str):
 @require_POST
 def registration_approve(request, pk: int, registration_pk: int):
     return _decide(request, pk, registration_pk, "approve")
+
+
+@login_required
+@require_POST
+def registration_approve_many(request, pk: int):
+    """Approve the ticked pending registrations, or every pending one, in one locked step."""
+    event = _managed_event(request, pk)
+    if request.POST.get("all_pending"):
+        ids = None
+    else:
+        ids = [value for value in request.POST.getlist("registration") if value.isdigit()]
+        if not ids:
+            messages.error(request, _("Tick the registrations to approve first."))
+            return _back_to_list(request, event)
+    try:
+        summary = registration_services.registrations_approve_many(
+            event=event, actor=request.user, registration_ids=ids
+        )
+    except RegistrationError as error:
+        messages.error(request, str(error))
+        return _back_to_list(request, event)
+    parts = []
+    if summary.confirmed:
+        parts.append(ngettext("%(count)d approved", "%(count)d approved", summary.confirmed) % {"count": summary.confirmed})
+    if summary.waiting:
+        parts.append(
+            ngettext("%(count)d put on the waiting list", "%(count)d put on the waiting list", summary.waiting)
+            % {"count": summary.waiting}
+        )
+    if summary.skipped:
+        parts.append(
+            ngettext("%(count)d no longer pending", "%(count)d no longer pending", summary.skipped)
+            % {"count": summary.skipped}
+        )
+    if not parts:
+        messages.info(request, _("No registration is waiting for approval."))
+    else:
+        text = pgettext("joins the results of approving several registrations", ", ").join(parts)
+        level = messages.warning if summary.waiting else messages.success
+        level(request, pgettext("approving several registrations", "%(results)s.") % {"results": text})
+    return _back_to_list(request, event)
 
 
 @login_required

@@ -77,6 +77,15 @@
       if (how && !box.checked) how.remove();
     }
 
+    // While a box saves it stays enabled and focused (a disabled box drops the focus to the
+    // page, and the next Space scrolls it): it is marked busy and refuses a second toggle.
+    form.addEventListener("click", function (event) {
+      var box = event.target;
+      if (box.matches && box.matches("input[type=checkbox][name=present]") && box.getAttribute("aria-disabled") === "true") {
+        event.preventDefault();
+      }
+    });
+
     form.addEventListener("change", function (event) {
       var box = event.target;
       if (!box.matches("input[type=checkbox][name=present]")) return;
@@ -85,7 +94,8 @@
       body.append("csrfmiddlewaretoken", token);
       body.append("registration", box.value);
       if (box.checked) body.append("present", "on");
-      box.disabled = true;
+      box.setAttribute("aria-disabled", "true");
+      row.setAttribute("aria-busy", "true");
       row.classList.add("is-saving");
       fetch(markUrl, {
         method: "POST",
@@ -110,7 +120,8 @@
           if (saveBar) saveBar.hidden = false;
         })
         .finally(function () {
-          box.disabled = false;
+          box.removeAttribute("aria-disabled");
+          row.removeAttribute("aria-busy");
           row.classList.remove("is-saving");
         });
     });

@@ -489,3 +489,19 @@ def test_issue_one_tells_the_trainer_whose_name_cannot_be_printed(client, past_e
     assert "The certificate for Mei \ue000 Lin was not issued" in page
     assert "U+E000" in page
     assert not Certificate.objects.exists()
+
+
+@pytest.mark.django_db
+def test_nothing_to_issue_shows_a_sentence_not_an_issue_0_button(client, past_event, certificate, trainer):
+    _login(client, trainer)
+    page = client.get(reverse("certificates:event", args=[past_event.pk])).content.decode()
+    assert "Issue 0" not in page
+    assert "Nobody is waiting for a certificate" in page
+
+
+@pytest.mark.django_db
+def test_issue_button_counts_people_in_the_singular(client, past_event, holder_registration, trainer):
+    _login(client, trainer)
+    page = client.get(reverse("certificates:event", args=[past_event.pk])).content.decode()
+    assert "Issue 1 certificate\n" in page or "Issue 1 certificate<" in page or "Issue 1 certificate " in page
+    assert "Issue 1 certificates" not in page

@@ -328,7 +328,7 @@ def test_the_room_screen_shows_the_session_qr_and_code(client, session, trainer)
 
     assert "<svg" in html
     code = session.checkin_code
-    assert f"{code[:5]} {code[5:]}" in html
+    assert f"{code[:5]}</span> <span class=\"room-code-group\">{code[5:]}" in html
 
 
 @pytest.mark.django_db
@@ -526,3 +526,45 @@ def test_my_registrations_shows_the_personal_code_of_confirmed_registrations_onl
     assert f"{code[:5]} {code[5:]}" in html
     assert html.count("qr-personal") == 1
     assert waiting.checkin_code[:5] not in html
+
+
+@pytest.mark.django_db
+def test_my_sessions_lists_upcoming_first_and_folds_recent_past_ones(client, city):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from events.models import Session
+    from tests.factories import EventFactory, UserFactory
+
+    trainer = UserFactory()
+    event = EventFactory(city=city, title="Module training", sessions=0)
+    event.trainers.add(trainer)
+    now = timezone.now()
+    Session.objects.create(event=event, title="Past module", starts_at=now - timedelta(days=3), ends_at=now - timedelta(days=3, hours=-2))
+    Session.objects.create(event=event, title="Next module", starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=2, hours=2))
+    Session.objects.create(event=event, title="Ancient module", starts_at=now - timedelta(days=90), ends_at=now - timedelta(days=90, hours=-2))
+    client.force_login(trainer)
+    html = client.get(reverse("attendance:my_sessions")).content.decode()
+    assert "My sessions" in html
+    assert html.index("Next module") < html.index("<details") < html.index("Past module")
+    assert "Ancient module" not in html
+    assert "1 session in the last 30 days" in html
+
+
+@pytest.mark.django_db
+def test_a_check_in_time_of_another_day_carries_its_date(city):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django.utils.translation import override
+
+    from events.templatetags.attendance_tags import local_time
+
+    now = timezone.now()
+    with override("en"):
+        assert local_time(now, city).endswith(timezone.localtime(now, city.tzinfo).tzname())
+        assert "," not in local_time(now, city)
+        earlier = local_time(now - timedelta(days=10), city)
+    day = timezone.localtime(now - timedelta(days=10), city.tzinfo)
+    assert str(day.year) in earlier and str(day.day) in earlier

@@ -611,3 +611,16 @@ def test_dashboard_and_edit_page_cost_the_same_with_3_or_30_events_and_sessions(
     for url in urls:
         with django_assert_max_num_queries(small[url]):
             assert org_client.get(url).status_code == 200
+
+
+def test_duplicate_defaults_to_the_first_week_after_the_event(org_client, riga_event):
+    # Sessions on 3 and 10 March: a copy one week later would overlap; two weeks is the first free one.
+    page = org_client.get(riga_event.get_absolute_url()).content.decode()
+    assert f'id="duplicate-weeks-{riga_event.pk}" value="2"' in page
+
+    org_client.post(reverse("events:manage_event_duplicate", args=[riga_event.pk]), {"weeks": ""})
+
+    copy = Event.objects.exclude(pk=riga_event.pk).get()
+    assert [timezone.localtime(s.starts_at, RIGA) for s in copy.sessions.all()] == [
+        riga(2026, 3, 17, 10), riga(2026, 3, 24, 10),
+    ]

@@ -69,6 +69,10 @@ def _valid_event_form(city, event=None) -> dict[str, str]:
 # (name, method, url(fixtures) -> str, data(fixtures) -> dict | None, expected per role)
 PAGES = [
     ("home", "get", lambda f: reverse("events:home"), None, dict.fromkeys(ROLES, 200)),
+    (
+        "my sessions", "get", lambda f: reverse("attendance:my_sessions"), None,
+        {**dict.fromkeys(ROLES, 200), "anonymous": LOGIN},
+    ),
     ("event list", "get", lambda f: reverse("events:event_list"), None, dict.fromkeys(ROLES, 200)),
     ("city list", "get", lambda f: reverse("events:city_list"), None, dict.fromkeys(ROLES, 200)),
     ("city page", "get", lambda f: reverse("events:city_detail", args=["riga"]), None, dict.fromkeys(ROLES, 200)),
@@ -79,7 +83,8 @@ PAGES = [
     ),
     (
         "dashboard", "get", lambda f: reverse("events:manage_dashboard"), None,
-        {"anonymous": LOGIN, "participant": 403, "trainer": 403, "organizer": 200, "other_organizer": 200, "staff": 200},
+        # A trainer is sent to "My sessions", the part of managing that is theirs.
+        {"anonymous": LOGIN, "participant": 403, "trainer": 302, "organizer": 200, "other_organizer": 200, "staff": 200},
     ),
     (
         "new event form", "get", lambda f: reverse("events:manage_event_create", args=["riga"]), None,

@@ -561,3 +561,64 @@ def test_the_page_is_usable_without_javascript(client, organizer, full_event):
     for textarea_id in re.findall(r'<textarea id="([^"]+)"', html):
         assert f'for="{textarea_id}"' in html
     assert timezone.now()  # the page rendered at all with every kind of row
+
+
+# --------------------------------------------------------------------------- approving several
+
+
+@pytest.mark.django_db
+def test_approving_all_pending_fills_the_seats_in_order_and_says_so_once(client, organizer, city):
+    event = EventFactory(city=city, capacity=2, requires_approval=True)
+    people = [register_online(event) for _ in range(3)]
+    assert {r.status for r in people} == {Status.PENDING}
+    client.force_login(organizer)
+    response = client.post(
+        reverse("registration_admin:registration_approve_many", kwargs={"pk": event.pk}),
+        {"all_pending": "1"},
+        follow=True,
+    )
+    statuses = [Registration.objects.get(pk=r.pk).status for r in people]
+    assert statuses == [Status.CONFIRMED, Status.CONFIRMED, Status.WAITING]
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == ["2 approved, 1 put on the waiting list."]
+
+
+@pytest.mark.django_db
+def test_approving_the_ticked_ones_leaves_the_others_pending(client, organizer, city):
+    event = EventFactory(city=city, capacity=None, requires_approval=True)
+    first, second, third = (register_online(event) for _ in range(3))
+    other_event_registration = register_online(EventFactory(city=city, requires_approval=True))
+    client.force_login(organizer)
+    response = client.post(
+        reverse("registration_admin:registration_approve_many", kwargs={"pk": event.pk}),
+        {"registration": [first.pk, third.pk, other_event_registration.pk]},
+        follow=True,
+    )
+    assert Registration.objects.get(pk=first.pk).status == Status.CONFIRMED
+    assert Registration.objects.get(pk=second.pk).status == Status.PENDING
+    assert Registration.objects.get(pk=third.pk).status == Status.CONFIRMED
+    assert Registration.objects.get(pk=other_event_registration.pk).status == Status.PENDING
+    assert [str(m) for m in response.context["messages"]] == ["2 approved, 1 no longer pending."]
+
+
+@pytest.mark.django_db
+def test_only_the_events_organizers_may_approve_several(client, other_organizer, city):
+    event = EventFactory(city=city, requires_approval=True)
+    pending = register_online(event)
+    client.force_login(other_organizer)
+    response = client.post(
+        reverse("registration_admin:registration_approve_many", kwargs={"pk": event.pk}), {"all_pending": "1"}
+    )
+    assert response.status_code in (403, 404)
+    assert Registration.objects.get(pk=pending.pk).status == Status.PENDING
+
+
+@pytest.mark.django_db
+def test_the_list_offers_one_click_approve_buttons_and_approve_all(client, organizer, city):
+    event = EventFactory(city=city, requires_approval=True)
+    register_online(event, UserFactory(full_name="Ana Pop"))
+    client.force_login(organizer)
+    html = client.get(list_url(event)).content.decode()
+    assert re.search(r'<button type="submit">Approve<span class="visually-hidden"> Ana Pop</span></button>', html)
+    assert "Approve the 1 pending registration" in html
+    assert "<summary>Approve</summary>" not in html

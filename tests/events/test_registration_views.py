@@ -132,7 +132,7 @@ def test_bad_input_re_renders_the_form_with_an_error_and_writes_nothing(client, 
     response = client.post(register_url(event), data)
     assert response.status_code == 400
     assert 'class="errorlist' in page(response)
-    assert "Please correct the errors below." in page(response)
+    assert "data-error-summary" in page(response)
     assert not Registration.objects.exists()
     assert not Answer.objects.exists()
 
@@ -353,3 +353,48 @@ def test_health_view_answers_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+@pytest.mark.django_db
+def test_waiting_listed_participant_gets_no_calendar_block_for_a_seat_not_held(client, city):
+    from events.services.registrations import registration_create
+    from tests.factories import EventFactory, UserFactory
+
+    event = EventFactory(city=city, capacity=1)
+    registration_create(event=event, user=UserFactory(), consent_version="v")
+    waiting = UserFactory()
+    registration_create(event=event, user=waiting, consent_version="v")
+    client.force_login(waiting)
+    html = client.get(event.get_absolute_url()).content.decode()
+    assert "Add to your calendar" not in html
+    assert "Once you have a seat" in html
+
+
+@pytest.mark.django_db
+def test_my_registrations_folds_past_ones_and_shows_the_qr_only_for_the_next_day(client, city):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from events.services.events import _refresh_event_dates
+    from tests.factories import EventFactory, RegistrationFactory, SessionFactory, UserFactory
+
+    user = UserFactory()
+    now = timezone.now()
+    soon = EventFactory(city=city, title="Tomorrow's walk", sessions=0)
+    SessionFactory(event=soon, starts_at=now + timedelta(hours=20), ends_at=now + timedelta(hours=22))
+    later = EventFactory(city=city, title="Next month's café", sessions=0)
+    SessionFactory(event=later, starts_at=now + timedelta(days=30), ends_at=now + timedelta(days=30, hours=2))
+    past = EventFactory(city=city, title="Last month's debate", sessions=0)
+    SessionFactory(event=past, starts_at=now - timedelta(days=30), ends_at=now - timedelta(days=30, hours=-2))
+    for event in (soon, later, past):
+        _refresh_event_dates(event)
+        RegistrationFactory(event=event, user=user)
+    client.force_login(user)
+    html = client.get(reverse("registrations:my_registrations")).content.decode()
+    # One QR open (tomorrow), one folded (next month), none for the past event, which is folded itself.
+    assert html.count('<figure class="registration-qr">') == 2
+    assert html.count("Show my check-in code") == 1
+    past_section = html[html.index("my-registrations-past"):]
+    assert "<details" in past_section.split("Last month")[0]
+    assert "calendar-links" not in past_section

@@ -240,3 +240,32 @@ def test_every_city_has_its_own_information_notice_in_its_language(seeded):
         notice = wording(ConsentText.NOTICE, city, language)
         assert name in notice.text and f"organizer.{slug}@" in notice.text
         assert notice.version == "demo-2026-1"
+
+
+def test_a_second_run_leaves_an_event_a_user_made_untouched(seeded):
+    from tests.factories import EventFactory
+
+    riga = City.objects.get(slug="riga")
+    own = EventFactory(city=riga, title="Our own neighbourhood walk", capacity=4)
+    assert own.is_published and own.starts_at > timezone.now()
+
+    output = _seed()
+
+    assert not Registration.objects.filter(event=own).exists()
+    assert "0 registrations" in output
+
+
+# Last in the module: a transactional test empties the database the module-wide seed lives in.
+@pytest.mark.django_db(transaction=True)
+def test_the_seed_sends_no_email_even_with_background_sending_and_ends_with_the_logins(transactional_db, settings, mailoutbox):
+    from events.background import background_wait
+
+    settings.EMAILS_IN_BACKGROUND_THREAD = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    output = _seed()
+    background_wait(timeout=30)
+    assert Registration.objects.exists()
+    assert mailoutbox == []
+    lines = output.rstrip("\n").splitlines()
+    logins = [line for line in lines if DEMO_PASSWORD in line]
+    assert lines[-1] == logins[-1]

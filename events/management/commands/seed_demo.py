@@ -21,6 +21,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from events.background import background_wait
 from events.models import City, CityMembership, Event, Registration
 from events.services import events as event_services
 
@@ -1029,10 +1030,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         self.logins: list[tuple[str, str]] = []
+        # The seed's own events, the only ones it registers people for (never an event a user made).
+        self.demo_event_ids: set[int] = set()
         # Demo addresses do not exist: the emails that registrations and certificates queue are
-        # recorded as usual but handed to a backend that drops them.
-        with self.settings_email_dropped(), transaction.atomic():
-            created = self._seed()
+        # recorded as usual but handed to a backend that drops them, in this process and before
+        # the switch ends (no background thread or worker sends them later, with the real backend).
+        with self.settings_email_dropped():
+            with transaction.atomic():
+                created = self._seed()
+            background_wait()
         summary = ", ".join(f"{count} {what}" for what, count in created.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data is in place (created now: {summary})."))
         self.stdout.write("")
@@ -1112,7 +1118,8 @@ class Command(BaseCommand):
         (trainings that need approval) and a waiting list (the small pilot actions)."""
         people = self._participants()
         count = 0
-        for event in Event.objects.filter(city=city).published().upcoming().order_by("starts_at", "id"):
+        demo_events = Event.objects.filter(city=city, pk__in=self.demo_event_ids)
+        for event in demo_events.published().upcoming().order_by("starts_at", "id"):
             if event.capacity is not None and event.capacity < len(people):
                 group = people[: event.capacity + 2]  # full, with two people waiting
             else:
@@ -1186,7 +1193,12 @@ class Command(BaseCommand):
     def settings_email_dropped():
         from django.test.utils import override_settings
 
-        return override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
+        return override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+            CELERY_TASK_ALWAYS_EAGER=True,
+            EMAILS_IN_BACKGROUND_THREAD=False,
+            CERTIFICATES_EAGER_IN_THREAD=False,
+        )
 
     def _password_hash(self) -> str:
         if not hasattr(self, "_hash"):
@@ -1242,7 +1254,9 @@ class Command(BaseCommand):
                 )
             if plan.publish:
                 event_services.event_publish(event=event)
+            self.demo_event_ids.add(event.pk)
             return True
+        self.demo_event_ids.add(event.pk)
         # Existing events keep their dates and status; only the seed's texts and facts are brought back.
         changed = {name: value for name, value in fields.items() if getattr(event, name) != value}
         if event.translations != plan.translations:
