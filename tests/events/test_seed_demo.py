@@ -242,6 +242,7 @@ def test_every_city_has_its_own_information_notice_in_its_language(seeded):
         assert notice.version == "demo-2026-1"
 
 
+@pytest.mark.django_db
 def test_a_second_run_leaves_an_event_a_user_made_untouched(seeded):
     from tests.factories import EventFactory
 
