@@ -48,6 +48,7 @@ FIELDS: dict[str, dict[str, str]] = {
     "events.City": {
         **_fields(OP, "id name slug country timezone default_language narrative logo signature_image "
                      "signatory_title certificate_closing_text funding_line organizers"),
+        **_fields(D, "narrative_html"),
         # The signatory acts in an official role; still a person's name.
         **_fields(P, "signatory_name"),
     },
@@ -55,12 +56,13 @@ FIELDS: dict[str, dict[str, str]] = {
     "events.Event": {
         **_fields(OP, "id city kind area title summary description language venue_name venue_address latitude "
                      "longitude online_url online_note status capacity requires_approval registration_opens_at "
-                     "registration_closes_at eligibility_percent sequence cancelled_at created_at updated_at"),
-        **_fields(D, "starts_at ends_at"),
+                     "registration_closes_at eligibility_percent sequence cancelled_at created_at updated_at "
+                     "translations learning_outcomes learning_outcomes_translations"),
+        **_fields(D, "starts_at ends_at description_html description_html_translations search_text"),
         **_fields(P, "created_by trainers"),
     },
     "events.Session": {
-        **_fields(OP, "id event title starts_at ends_at room sequence checkin_code created_at updated_at"),
+        **_fields(OP, "id event title translations starts_at ends_at room sequence checkin_code created_at updated_at"),
     },
     "events.Registration": {
         **_fields(OP, "id event status source waiting_rank"),
@@ -85,6 +87,9 @@ FIELDS: dict[str, dict[str, str]] = {
         **_fields(P, "code registration holder pdf language holder_name hours sessions_attended sessions_total "
                      "issued_at replaces superseded_at revoked_at revoked_by revoked_reason"),
         **_fields(D, "trainer_names"),
+        # The signed credential names its holder only by a salted hash; its id and list index are random.
+        **_fields(P, "credential_jwt"),
+        **_fields(OP, "credential_id status_index"),
     },
     "certificates.CertificateBatch": {
         **_fields(OP, "id event created_by status total done issued parts parts_done error created_at updated_at "
@@ -114,6 +119,27 @@ FIELDS: dict[str, dict[str, str]] = {
         **_fields(S, "token_hash"),
     },
     "privacy.PurgeRun": _fields(OP, "id started_at finished_at counts error"),
+    # API tokens and webhooks belong to organizers acting for their city.
+    "api.ApiToken": {
+        **_fields(OP, "id name prefix scopes city expires_at revoked_at created_at"),
+        **_fields(P, "owner last_used_at"),
+        **_fields(S, "token_hash"),
+    },
+    "api.IdempotencyKey": {
+        **_fields(OP, "id token key request_hash status_code created_at"),
+        # The stored answer of a registration call may name the person registered.
+        **_fields(P, "body"),
+    },
+    "api.Webhook": {
+        **_fields(OP, "id city url event_types consecutive_failures disabled_at disabled_reason created_at"),
+        **_fields(P, "owner"),
+        **_fields(S, "secret"),
+    },
+    # Thin payloads: type, time and ids only (tested in tests/api/test_webhooks.py).
+    "api.WebhookDelivery": _fields(
+        OP, "id webhook message_id event_type payload status attempts next_attempt_at claimed_until "
+            "last_status_code last_error created_at delivered_at"
+    ),
 }
 
 # model label → lookup from the row to its person, for the participant's own export.
