@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from api import permissions
 from api.models import Scope, WebhookEventType
@@ -8,7 +9,7 @@ from events.models import City
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("What will use it, e.g. “City website”."))
+    name = forms.CharField(label=pgettext_lazy("name of an API token", "Name"), max_length=100, help_text=_("What will use it, e.g. “City website”."))
     scopes = forms.MultipleChoiceField(
         label=_("Permissions"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple
     )

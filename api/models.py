@@ -119,10 +119,10 @@ class Webhook(models.Model):
     )
     city = models.ForeignKey("events.City", on_delete=models.CASCADE, related_name="webhooks", verbose_name=_("city"))
     url = models.URLField(_("address"), max_length=500)
-    event_types = models.JSONField(_("events"), default=list)
+    event_types = models.JSONField(pgettext_lazy("kinds of change sent to a webhook", "changes"), default=list)
     secret = models.CharField(max_length=80, default=new_webhook_secret, editable=False)
     consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
-    disabled_at = models.DateTimeField(_("disabled"), null=True, blank=True, editable=False)
+    disabled_at = models.DateTimeField(pgettext_lazy("date a webhook was disabled", "disabled on"), null=True, blank=True, editable=False)
     disabled_reason = models.CharField(_("why disabled"), max_length=300, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

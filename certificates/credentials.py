@@ -37,9 +37,11 @@ from io import BytesIO
 from typing import TYPE_CHECKING
 
 from django.utils import translation
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, ngettext, pgettext
 from joserfc import jwt
 from joserfc.errors import JoseError
+
+from certificates.wording import kind_sentence
 
 if TYPE_CHECKING:
     from certificates.keys import SigningKey
@@ -106,6 +108,20 @@ def identity_hash(email: str, salt: str) -> str:
     return "sha256$" + hashlib.sha256((email.strip().lower() + salt).encode("utf-8")).hexdigest()
 
 
+def _attended_sentence(value: Decimal) -> str:
+    """The sentence, with the plural form its number of hours takes (a fraction has its own)."""
+    hours = Decimal(value)
+    if hours != hours.to_integral_value():
+        return pgettext(
+            "a number of hours with a fraction, e.g. 7.5", "%(name)s attended %(hours)s hours of “%(event)s” in %(city)s."
+        )
+    return ngettext(
+        "%(name)s attended %(hours)s hour of “%(event)s” in %(city)s.",
+        "%(name)s attended %(hours)s hours of “%(event)s” in %(city)s.",
+        int(hours),
+    )
+
+
 def _hours(value: Decimal) -> str:
     hours = Decimal(value)
     return str(int(hours)) if hours == hours.to_integral_value() else str(hours.normalize())
@@ -116,10 +132,8 @@ def _utc(value: datetime) -> str:
 
 
 def _description(certificate: Certificate, facts: CredentialFacts) -> str:
-    text = gettext("%(kind)s organised by %(city)s within the European Pact for Integration.") % {
-        "kind": certificate.event_kind,
-        "city": certificate.city_name,
-    }
+    # The certificate's own sentence for its kind of event, so the words agree in every language.
+    text = kind_sentence(certificate) + "."
     outcomes = [line.strip(" -*\t") for line in facts.learning_outcomes.splitlines() if line.strip(" -*\t")]
     if outcomes:
         text += "\n\n" + gettext("Learning outcomes:") + "\n" + "\n".join("- %s" % line for line in outcomes)
@@ -173,7 +187,7 @@ def build_credential(certificate: Certificate, facts: CredentialFacts) -> dict:
             "id": "urn:uuid:%s" % certificate.credential_id,
             "type": list(CREDENTIAL_TYPES),
             "name": gettext("Certificate of attendance: %(event)s") % {"event": certificate.event_title},
-            "description": gettext("%(name)s attended %(hours)s hours of “%(event)s” in %(city)s.") % {
+            "description": _attended_sentence(certificate.hours) % {
                 "name": certificate.holder_name,
                 "hours": _hours(certificate.hours),
                 "event": certificate.event_title,

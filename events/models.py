@@ -257,7 +257,9 @@ class Event(models.Model):
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True, db_index=True, editable=False)
     # iCalendar SEQUENCE of the event as a whole; bumped when time, place or status changes.
     sequence = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("calendar sequence"))
-    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("cancelled on"))
+    cancelled_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=pgettext_lazy("date an event was cancelled", "cancelled on")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False,
         verbose_name=_("created by")
@@ -531,7 +533,9 @@ class Registration(models.Model):
         verbose_name=_("decided by")
     )
     decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided on"))
-    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled on"))
+    cancelled_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=pgettext_lazy("date a registration was cancelled", "cancelled on")
+    )
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("cancelled by")

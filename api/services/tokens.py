@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from api import permissions
 from api.models import ApiToken, Scope, hash_token, new_raw_token
@@ -36,7 +37,12 @@ def token_create(
     now = timezone.now()
     if expires_at <= now or expires_at > now + timedelta(days=settings.API_TOKEN_MAX_DAYS):
         raise TokenError(
-            _("A token expires between tomorrow and %(days)s days from now.") % {"days": settings.API_TOKEN_MAX_DAYS}
+            ngettext(
+                "A token expires between tomorrow and %(days)s day from now.",
+                "A token expires between tomorrow and %(days)s days from now.",
+                settings.API_TOKEN_MAX_DAYS,
+            )
+            % {"days": settings.API_TOKEN_MAX_DAYS}
         )
     raw = new_raw_token()
     token = ApiToken.objects.create(
