@@ -33,7 +33,7 @@ class SignupForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["full_name", "preferred_language"]
+        fields = ["full_name", "preferred_language", "works_for_city"]
         widgets = {"full_name": forms.TextInput(attrs={"autocomplete": "name"})}
 
     def clean_full_name(self):

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "events",
     "certificates",
     "privacy",
+    "surveys",
+    "evidence",
 ]
 
 MIDDLEWARE = [
@@ -137,7 +139,12 @@ CELERY_BEAT_SCHEDULE = {
     # Reminders are deduplicated per registration and session, so a frequent run only
     # narrows how late before the 24 h mark someone hears about their session.
     "send-reminders": {"task": "events.tasks.send_reminders", "schedule": 15 * 60},
+    # Opens surveys of events that ended, sends due reminders, closes; idempotent.
+    "surveys-tick": {"task": "surveys.tasks.surveys_tick", "schedule": 15 * 60},
 }
+
+# No survey result (page or export) is shown below this many responses; never below 3.
+SURVEY_MIN_RESPONSES = max(3, env.int("SURVEY_MIN_RESPONSES", default=5))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
