@@ -355,3 +355,11 @@ def _glyph_count(font_file: bytes) -> int | None:
         return TTFont(BytesIO(font_file), lazy=True)["maxp"].numGlyphs
     except Exception:  # an unreadable font says nothing about missing glyphs
         return None
+
+
+def report_pdf(*, html: str) -> bytes:
+    """A report laid out from ready HTML (the evidence dashboard's, charts as data: SVG images), as PDF bytes.
+
+    Pure like the rest of this module; it keeps WeasyPrint imported here only.
+    """
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=_font_config())

@@ -201,6 +201,9 @@ def my_registrations(request):
             past.append(registration)
         else:
             groups[registration.status].append(registration)
+    from surveys.services.surveys import open_surveys_for, survey_link
+
+    open_surveys = [(invitation.survey.event, survey_link(invitation)) for invitation in open_surveys_for(request.user)]
     sections = [
         # A heading over several registrations: some languages make it plural.
         ("confirmed", pgettext("registrations, plural heading", "Confirmed"), groups[Status.CONFIRMED]),
@@ -212,5 +215,5 @@ def my_registrations(request):
     return render(
         request,
         "events/my_registrations.html",
-        {"sections": sections, "has_any": bool(registrations)},
+        {"sections": sections, "has_any": bool(registrations), "open_surveys": open_surveys},
     )

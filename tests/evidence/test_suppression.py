@@ -20,7 +20,7 @@ def _row_options(published_row, true_row, cols, cap):
         if total is not None and known + sum(values) != total:
             continue
         row = list(published_row[:cols])
-        for c, v in zip(hidden, values):
+        for c, v in zip(hidden, values, strict=True):
             row[c] = v
         options.append(row)
     return options
