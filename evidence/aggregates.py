@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
@@ -103,10 +103,10 @@ def _bounds(filters: Filters) -> Q:
     if filters.kind:
         q &= Q(kind=filters.kind)
     if filters.start:
-        q &= Q(starts_at__gte=timezone.make_aware(datetime.combine(filters.start, time.min), timezone.UTC))
+        q &= Q(starts_at__gte=timezone.make_aware(datetime.combine(filters.start, time.min), UTC))
     if filters.end:
         q &= Q(starts_at__lt=timezone.make_aware(datetime.combine(filters.end + timedelta(days=1), time.min),
-                                                  timezone.UTC))
+                                                  UTC))
     return q
 
 

@@ -55,7 +55,7 @@ def dashboard_tables(dashboard: Dashboard) -> list[Table]:
         Table("activity", _("Events and sessions"), [_("City"), _("Events held"), _("Sessions"), _("Session-hours"),
                                                       _("Training hours delivered")], _rows(dashboard, activity),
               chart="cities"),
-        Table("registrations", _("Registrations by status"), [_("City"), *(s.label for s in statuses)],
+        Table("registrations", _("Registrations by status"), [_("City"), *(str(s.label) for s in statuses)],
               _rows(dashboard, registrations)),
         Table("participation", _("Participation"), [
             _("City"), _("Unique participants"), _("Confirmed (ended events)"), _("Attended"), _("Attendance rate (%)"),
