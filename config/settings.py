@@ -141,7 +141,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-reminders": {"task": "events.tasks.send_reminders", "schedule": 15 * 60},
     # Opens surveys of events that ended, sends due reminders, closes; idempotent.
     "surveys-tick": {"task": "surveys.tasks.surveys_tick", "schedule": 15 * 60},
+    # Keeps the evidence dashboard's common views computed (evidence/cache.py).
+    "evidence-refresh": {"task": "evidence.tasks.refresh_dashboards", "schedule": 8 * 60},
 }
+EVIDENCE_CACHE_SECONDS = env.int("EVIDENCE_CACHE_SECONDS", default=600)
 
 # No survey result (page or export) is shown below this many responses; never below 3.
 SURVEY_MIN_RESPONSES = max(3, env.int("SURVEY_MIN_RESPONSES", default=5))

@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from events import exports
 from events.models import City, Event
-from evidence.aggregates import Filters, dashboard_figures, reach_figures
+from evidence.aggregates import Filters
+from evidence.cache import figures
 from evidence.charts import CHARTS
 from evidence.tables import dashboard_tables, reach_tables
 from surveys import permissions
@@ -56,12 +57,11 @@ def _filters(request) -> tuple[FilterForm, Filters]:
 
 def _context(request):
     form, filters = _filters(request)
-    dashboard = dashboard_figures(filters)
-    reach = reach_figures(filters, threshold=min_responses())
+    dashboard, reach, computed_at = figures(filters, threshold=min_responses())
     query = request.GET.urlencode()
     return {
         "form": form, "filters": filters, "dashboard": dashboard, "tables": dashboard_tables(dashboard),
-        "reach_tables": reach_tables(reach), "query": query, "now": timezone.now(),
+        "reach_tables": reach_tables(reach), "query": query, "now": timezone.now(), "computed_at": computed_at,
     }
 
 
@@ -79,7 +79,8 @@ def chart(request, name: str):
     if builder is None:
         raise Http404
     _form, filters = _filters(request)
-    response = HttpResponse(builder(dashboard_figures(filters)), content_type="image/svg+xml")
+    dashboard, _reach, _at = figures(filters, threshold=min_responses())
+    response = HttpResponse(builder(dashboard), content_type="image/svg+xml")
     # The SVG styles itself inline and runs nothing; as an image it could not anyway.
     response["Content-Security-Policy"] = CHART_CSP
     response["Cache-Control"] = "private, no-store"
