@@ -93,7 +93,22 @@ class QuestionAddForm(forms.Form):
                               required=False)
     rows = forms.CharField(label=_("Matrix rows, one per line"), widget=forms.Textarea(attrs={"rows": 3}),
                            required=False)
+    translations = forms.CharField(
+        label=_("The question in other languages"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line, a language code and the text: “sv: Vad tyckte du?”"),
+    )
     allow_other = forms.BooleanField(label=_("Offer “other: ___”"), required=False)
+
+    def clean_translations(self):
+        result = {}
+        for line in self.cleaned_data["translations"].splitlines():
+            code, sep, text = line.partition(":")
+            if not line.strip():
+                continue
+            if not sep or not code.strip() or not text.strip():
+                raise forms.ValidationError(_("Write each translation as “language code: text”."))
+            result[code.strip().lower()] = text.strip()
+        return result
     allow_dont_know = forms.BooleanField(label=_("Offer “don't know”"), required=False)
     required = forms.BooleanField(label=_("Required"), required=False)
 

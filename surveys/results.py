@@ -85,6 +85,23 @@ def survey_results(survey: Survey, *, language: str, with_texts: bool = True) ->
     return SurveyResults(survey=survey, responses=responses, shown=True, questions=results)
 
 
+def named_responses_table(survey: Survey, *, language: str) -> tuple[list[str], list[list]]:
+    """Named surveys only: one row per answer with the respondent's name (they agreed to it)."""
+    if not survey.named:
+        return [], []
+    header = [_("Name"), _("Question"), _("Answer")]
+    questions = {q.pk: q for q in survey.questions.all()}
+    rows = []
+    answers = (SurveyAnswer.objects.filter(response__survey=survey, response__respondent__isnull=False)
+               .select_related("response__respondent").order_by("response__respondent__full_name", "question__position"))
+    for a in answers:
+        q = questions[a.question_id]
+        options = dict(q.options_for(language))
+        value = a.text or options.get(a.option, a.option) or ("" if a.number is None else a.number)
+        rows.append([a.response.respondent.full_name, q.label_for(language), value])
+    return header, rows
+
+
 def results_table(results: SurveyResults) -> tuple[list[str], list[list]]:
     """One flat table (question, answer, count, percent / average) for CSV and XLSX; no free texts."""
     header = [_("Question"), _("Answer"), _("Count"), _("Percent"), _("Average")]

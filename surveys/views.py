@@ -16,7 +16,7 @@ from events.models import Event, Session
 from surveys import permissions
 from surveys.forms import QuestionAddForm, SurveyForm, SurveySettingsForm
 from surveys.models import Survey
-from surveys.results import min_responses, results_table, survey_results
+from surveys.results import min_responses, named_responses_table, results_table, survey_results
 from surveys.services import surveys as services
 
 WALK_IN_SESSION_KEY = "survey_walk_in_tokens"
@@ -116,6 +116,7 @@ def question_add_view(request, pk: int):
                 survey=survey, kind=data["kind"], label=data["label"], options=data["options"].splitlines(),
                 rows=data["rows"].splitlines(), allow_other=data["allow_other"],
                 allow_dont_know=data["allow_dont_know"], required=data["required"],
+                label_translations=data["translations"],
             )
         except services.SurveyError as error:
             messages.error(request, str(error))
@@ -165,7 +166,10 @@ def results_export(request, pk: int, fmt: str):
         raise Http404
     header, rows = results_table(data)
     if fmt == "xlsx":
-        body, content_type = exports.table_to_xlsx(header, rows, title=_("Survey results")), exports.XLSX_MIMETYPE
+        sheets = [(_("Survey results"), header, rows)]
+        if survey.named:
+            sheets.append((_("Named responses"), *named_responses_table(survey, language=get_language() or "")))
+        body, content_type = exports.tables_to_xlsx(sheets), exports.XLSX_MIMETYPE
     else:
         body, content_type = exports.table_to_csv(header, rows), exports.CSV_MIMETYPE
     response = HttpResponse(body, content_type=content_type)

@@ -294,3 +294,37 @@ def test_a_walk_in_on_a_closed_survey_is_told_so(open_survey, client):
     with pytest.raises(SurveyError):
         response_submit(token=token, answers=[], language="en")
     assert UserFactory  # factories importable for other modules
+
+
+@pytest.mark.django_db
+def test_organizer_types_translations_of_a_question(ended_event, client, organizer):
+    client.force_login(organizer)
+    client.post(reverse("surveys:question_add", args=[ended_event.pk]), {
+        "kind": "yes_no", "label": "Would you come again?", "translations": "sv: Skulle du komma igen?\nlv: Vai nāktu vēl?",
+    })
+    question = SurveyQuestion.objects.get(label="Would you come again?")
+    assert question.label_for("sv") == "Skulle du komma igen?"
+    assert question.label_for("sv-se") == "Skulle du komma igen?"
+    assert question.label_for("lv") == "Vai nāktu vēl?"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("named", [False, True])
+def test_xlsx_of_a_named_survey_names_respondents_and_an_anonymous_one_does_not(
+    open_survey, client, organizer, attendees, named
+):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    open_survey.named = named
+    open_survey.save()
+    for invitation in SurveyInvitation.objects.filter(survey=open_survey):
+        response_submit(token=invitation.token, answers=_answers(open_survey), language="en", named_confirmed=True)
+    for token in _walk_in_tokens(open_survey, 2):
+        response_submit(token=token, answers=_answers(open_survey), language="en", named_confirmed=True)
+    client.force_login(organizer)
+    workbook = load_workbook(BytesIO(client.get(reverse("surveys:results_export", args=[open_survey.event.pk, "xlsx"])).content))
+    cells = {str(c) for sheet in workbook for row in sheet.iter_rows(values_only=True) for c in row}
+    assert (attendees[0].full_name in cells) is named
+    assert len(workbook.sheetnames) == (2 if named else 1)
