@@ -57,4 +57,12 @@ def trend_chart(dashboard: Dashboard) -> bytes:
     return _bytes(chart)
 
 
+def options_chart(title: str, rows: list[tuple[str, int, float]]) -> bytes:
+    """A survey question's answers (the rows of its results table) as horizontal bars."""
+    chart = pygal.HorizontalBar(title=title, **{**COMMON, "show_legend": False, "height": 80 + 40 * len(rows)})
+    chart.x_labels = [label for label, _count, _pct in rows]
+    chart.add(_("Answers"), [count for _label, count, _pct in rows])
+    return _bytes(chart)
+
+
 CHARTS = {"cities": city_chart, "rates": rates_chart, "trend": trend_chart}

@@ -11,5 +11,6 @@ urlpatterns = [
     path("events/<int:pk>/survey/open/", views.open_now, name="open"),
     path("events/<int:pk>/survey/results/", views.results, name="results"),
     path("events/<int:pk>/survey/results.<str:fmt>", views.results_export, name="results_export"),
+    path("events/<int:pk>/survey/charts/<int:question_pk>.svg", views.results_chart, name="results_chart"),
     path("sessions/<int:session_pk>/walk-in/", views.walk_in, name="walk_in"),
 ]

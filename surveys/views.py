@@ -175,3 +175,18 @@ def results_export(request, pk: int, fmt: str):
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="survey-event-{event.pk}.{fmt}"'
     return _private(response)
+
+
+@login_required
+def results_chart(request, pk: int, question_pk: int):
+    from evidence.charts import options_chart
+    from evidence.views import CHART_CSP
+
+    event, survey = _results_event(request, pk)
+    data = survey_results(survey, language=get_language() or "", with_texts=False)
+    result = next((r for r in data.questions if r.question.pk == question_pk and r.rows), None)
+    if not data.shown or result is None:
+        raise Http404
+    response = HttpResponse(options_chart(result.label, result.rows), content_type="image/svg+xml")
+    response["Content-Security-Policy"] = CHART_CSP
+    return _private(response)

@@ -1,5 +1,6 @@
 """The event ends → the invitation email → a Swedish answer → the organizer's results and report, in a browser."""
 
+import os
 import re
 from datetime import timedelta
 
@@ -60,6 +61,8 @@ def test_participant_answers_in_swedish_and_the_organizer_sees_results_after_the
 
     page.goto(f"{live_server.url}/evidence/")
     page.locator("img[src*='chart/cities.svg']").first.wait_for()
+    if os.environ.get("SCREENSHOT_DIR"):
+        page.screenshot(path=os.path.join(os.environ["SCREENSHOT_DIR"], "evidence-dashboard.png"), full_page=True)
     with page.expect_download() as download:
         page.locator("#report-pdf").click()
     assert download.value.suggested_filename.endswith(".pdf")

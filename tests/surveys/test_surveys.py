@@ -209,6 +209,9 @@ def test_results_need_five_responses_and_free_texts_too(open_survey, client, org
     page = client.get(url).content.decode()
     assert "Secret remark" in page
     assert "3.60" in page  # (4 × 4 + 2) / 5
+    useful = open_survey.questions.get(key=USEFUL)
+    chart = client.get(reverse("surveys:results_chart", args=[open_survey.event.pk, useful.pk]))
+    assert chart["Content-Type"] == "image/svg+xml" and b"<script" not in chart.content
     csv = client.get(reverse("surveys:results_export", args=[open_survey.event.pk, "csv"])).content.decode("utf-8-sig")
     assert "3.6" in csv and "Secret remark" not in csv
 
