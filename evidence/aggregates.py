@@ -263,7 +263,7 @@ def reach_figures(filters: Filters, *, threshold: int = 5, now: datetime | None 
     One query for the people behind each city (participants, events), one per item. Only
     ``DemographicProfile`` rows exist for people whose consent is active (withdrawal deletes them).
     """
-    from evidence.suppression import suppress
+    from evidence.suppression import suppress_row
     from privacy.models import DemographicProfile
 
     now = now or timezone.now()
@@ -287,13 +287,13 @@ def reach_figures(filters: Filters, *, threshold: int = 5, now: datetime | None 
             counts[row["event__city"]][row[lookup]] = row["n"]
         city_ids = list(people)
         cells = [[counts[cid].get(cat, 0) for cat in categories] for cid in city_ids]
-        published = suppress(cells, threshold) if cells else []
+        # Each city's row stands alone: no "all cities" row, whose column totals would tie the rows
+        # together and let a hidden cell be pinned (see evidence/suppression.py).
+        published = [suppress_row(row, threshold) for row in cells]
         rows = [
             {"name": people[cid]["event__city__name"], "cells": published[i][:-1], "answered": published[i][-1],
              "of": people[cid]["n"]}
             for i, cid in enumerate(city_ids)
         ]
-        total = ({"cells": published[-1][:-1], "answered": published[-1][-1]} if cells
-                 else {"cells": [None] * len(categories), "answered": None})
-        tables.append(ReachTable(item=item, categories=categories, rows=rows, total=total))
+        tables.append(ReachTable(item=item, categories=categories, rows=rows, total={}))
     return tables

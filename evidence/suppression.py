@@ -64,3 +64,25 @@ def suppress(cells: Sequence[Sequence[int]], threshold: int = 5) -> list[list[in
             hidden.add(pick)
             changed = True
     return [[HIDDEN if (r, c) in hidden else table[r][c] for c in range(cols + 1)] for r in range(rows + 1)]
+
+
+def suppress_row(cells: Sequence[int], threshold: int = 5) -> list[int | None]:
+    """One row and its total, published alone (no column totals tie it to other rows).
+
+    Hidden: every entry under the threshold, then the smallest visible cells until the hidden
+    cells are at least two and add up to at least the threshold (or everything is hidden). With
+    one equation per row, no hidden cell can then be worked out. This is what reach tables use:
+    the two-way ``suppress`` above leaves a table where non-negativity across rows and columns
+    can still pin a zero (found by the property test: [[5, 0, 5], [5, 0, 0]]).
+    """
+    values = list(cells) + [sum(cells)]
+    hidden = {i for i, v in enumerate(values) if v < threshold}
+    last = len(values) - 1
+    while hidden and (len(hidden - {last}) < 2 or sum(values[i] for i in hidden if i != last) < threshold) \
+            and last not in hidden:
+        visible = [i for i in range(last) if i not in hidden]
+        if not visible:
+            hidden.add(last)
+            break
+        hidden.add(min(visible, key=lambda i: (values[i], i)))
+    return [None if i in hidden else v for i, v in enumerate(values)]

@@ -82,9 +82,6 @@ def reach_tables(reach: list[ReachTable]) -> list[Table]:
         field = DemographicProfile._meta.get_field(table.item)
         labels = dict(field.choices)
         rows = [[r["name"], *(shown(v) for v in r["cells"]), shown(r["answered"]), r["of"]] for r in table.rows]
-        if table.rows:
-            rows.append([pgettext("all cities together", "All cities"), *(shown(v) for v in table.total["cells"]),
-                         shown(table.total["answered"]), sum(r["of"] for r in table.rows)])
         tables.append(Table(
             f"reach-{table.item}", str(field.verbose_name),
             [_("City"), *(str(labels[c]) for c in table.categories), _("Answered"), _("Participants")], rows,

