@@ -24,7 +24,8 @@ WALK_IN_SESSION_KEY = "survey_walk_in_tokens"
 
 def _private(response):
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # The token stays out of links to other sites; same-origin keeps the form's Origin for CSRF.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
