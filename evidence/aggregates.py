@@ -1,6 +1,6 @@
 """The evidence dashboard's figures: plain functions, aggregate queries, a fixed number of them.
 
-``dashboard_figures(filters)`` costs 12 queries and ``reach_figures(filters)`` 5, whatever the
+``dashboard_figures(filters)`` and ``reach_figures(filters)`` cost 16 queries together, whatever the
 amount of data (measured by ``bench/dashboard.py``; tests count them). Other readers (the API's
 evaluation aggregates) call these functions too, so they take and return plain data.
 
