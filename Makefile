@@ -64,6 +64,7 @@ bench: $(STAMP)
 	$(PY) bench/markdown_worst.py
 	$(PY) bench/api.py
 	$(PY) bench/purge.py
+	$(PY) bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) staticfiles

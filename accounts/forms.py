@@ -38,7 +38,7 @@ class SignupForm(SafeForm):
 class ProfileForm(SafeModelForm):
     class Meta:
         model = User
-        fields = ["full_name", "preferred_language"]
+        fields = ["full_name", "preferred_language", "works_for_city"]
         widgets = {"full_name": forms.TextInput(attrs={"autocomplete": "name"})}
 
     def clean_full_name(self):

@@ -53,6 +53,11 @@ class User(AbstractUser):
         default=settings.LANGUAGE_CODE,
         help_text=_("Pages and emails are shown in this language."),
     )
+    # Counts the person among "city staff trained" on the evidence dashboard (issue 12).
+    works_for_city = models.BooleanField(
+        _("I work for a city administration"), default=False,
+        help_text=_("Counted, without your name, among the city staff trained on the city's evidence dashboard."),
+    )
     # Secret part of the personal calendar feed URL; regenerating it revokes old links.
     calendar_token = models.CharField(
         max_length=64, unique=True, default=new_calendar_token, editable=False, verbose_name=_("calendar token")

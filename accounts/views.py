@@ -23,6 +23,7 @@ def profile(request):
             user=request.user,
             full_name=form.cleaned_data["full_name"],
             preferred_language=form.cleaned_data["preferred_language"],
+            works_for_city=form.cleaned_data.get("works_for_city"),
         )
         translation.activate(request.user.preferred_language)
         messages.success(request, _("Your profile has been saved."))

@@ -375,3 +375,10 @@ def pdf_credential_attachment(data: bytes) -> str | None:
         if name.endswith(".credential.jwt") and contents:
             return contents[0].decode("ascii", errors="replace")
     return None
+
+def report_pdf(*, html: str) -> bytes:
+    """A report laid out from ready HTML (the evidence dashboard's, charts as data: SVG images), as PDF bytes.
+
+    Pure like the rest of this module; it keeps WeasyPrint imported here only.
+    """
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=_font_config())

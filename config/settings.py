@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "api",
     "privacy",
+    "surveys",
+    "evidence",
 ]
 
 MIDDLEWARE = [
@@ -148,7 +150,15 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-deliver-due": {"task": "api.tasks.deliver_due_webhooks", "schedule": 60},
     # Idempotent and batched; daily at 03:15 UTC (privacy.services.retention.next_purge_at).
     "retention-purge": {"task": "privacy.tasks.purge", "schedule": crontab(hour=3, minute=15)},
+    # Opens surveys of events that ended, sends due reminders, closes; idempotent.
+    "surveys-tick": {"task": "surveys.tasks.surveys_tick", "schedule": 15 * 60},
+    # Keeps the evidence dashboard's common views computed (evidence/cache.py).
+    "evidence-refresh": {"task": "evidence.tasks.refresh_dashboards", "schedule": 8 * 60},
 }
+EVIDENCE_CACHE_SECONDS = env.int("EVIDENCE_CACHE_SECONDS", default=600)
+
+# No survey result (page or export) is shown below this many responses; never below 3.
+SURVEY_MIN_RESPONSES = max(3, env.int("SURVEY_MIN_RESPONSES", default=5))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

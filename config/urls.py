@@ -16,6 +16,8 @@ urlpatterns = [
     path("privacy/", include("privacy.urls")),
     path("attendance/", include("events.urls_attendance")),
     path("calendars/", include("events.urls_calendar")),
+    path("surveys/", include("surveys.urls")),
+    path("evidence/", include("evidence.urls")),
     path("manage/", include("events.urls_registration_admin", namespace="registration_admin")),
     path("", include("events.urls")),
     path("", include("events.urls_registration")),

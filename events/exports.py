@@ -120,10 +120,13 @@ def table_to_csv(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def table_to_xlsx(header: Sequence[Any], rows: Iterable[Sequence[Any]], *, title: str) -> bytes:
+    return tables_to_xlsx([(title, header, rows)])
+
+
+def tables_to_xlsx(tables: Iterable[tuple[str, Sequence[Any], Iterable[Sequence[Any]]]]) -> bytes:
+    """One worksheet per ``(title, header, rows)``, with the same cell rules as a single table."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
 
     def cell(value: Any) -> Any:
         if isinstance(value, str):
@@ -132,8 +135,23 @@ def table_to_xlsx(header: Sequence[Any], rows: Iterable[Sequence[Any]], *, title
         return value
 
     workbook = Workbook(write_only=False)
-    sheet = workbook.active
-    sheet.title = _sheet_title(title)
+    workbook.remove(workbook.active)
+    used: set[str] = set()
+    for title, header, rows in tables:
+        name = _sheet_title(title)
+        while name.lower() in used:
+            name = name[:28] + f"~{len(used)}"
+        used.add(name.lower())
+        _fill_sheet(workbook.create_sheet(name), header, rows, cell)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _fill_sheet(sheet, header, rows, cell) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     sheet.append([cell(v) for v in header])
     for item in sheet[1]:
         item.font = Font(bold=True)
@@ -149,9 +167,6 @@ def table_to_xlsx(header: Sequence[Any], rows: Iterable[Sequence[Any]], *, title
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
     sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def _sheet_title(title: str) -> str:

@@ -42,7 +42,8 @@ FIELDS: dict[str, dict[str, str]] = {
     "mfa.Authenticator": {**_fields(OP, "id type"), **_fields(P, "user created_at last_used_at"), **_fields(S, "data")},
     "accounts.User": {
         **_fields(OP, "id is_superuser is_staff groups user_permissions"),
-        **_fields(P, "last_login is_active date_joined email full_name preferred_language"),
+        **_fields(P, "last_login is_active date_joined email full_name preferred_language "
+                     "works_for_city"),
         **_fields(S, "password calendar_token"),
     },
     "events.City": {
@@ -118,6 +119,16 @@ FIELDS: dict[str, dict[str, str]] = {
         **_fields(P, "user requested_at ready_at expires_at downloaded_at file_path"),
         **_fields(S, "token_hash"),
     },
+    "surveys.Survey": _fields(OP, "id event status open_days first_reminder_days second_reminder_days named opens_at "
+                                  "closes_at"),
+    "surveys.SurveyQuestion": _fields(OP, "id survey key core kind label label_translations options rows allow_other "
+                                          "allow_dont_know required position"),
+    # Who was invited and whether they answered; never what, never when.
+    "surveys.SurveyInvitation": {**_fields(OP, "id survey kind"), **_fields(P, "user answered reminders_sent invited_on"),
+                                 **_fields(S, "token")},
+    # Anonymous unless the survey is named (then `respondent` is set).
+    "surveys.SurveyResponse": {**_fields(OP, "id survey submitted_on language"), **_fields(P, "respondent")},
+    "surveys.SurveyAnswer": {**_fields(OP, "id response question row option number"), **_fields(S, "text")},
     "privacy.PurgeRun": _fields(OP, "id started_at finished_at counts error"),
     # API tokens and webhooks belong to organizers acting for their city.
     "api.ApiToken": {
@@ -154,6 +165,7 @@ OWNERS: dict[str, str] = {
     "certificates.Certificate": "holder",
     "privacy.Consent": "user",
     "privacy.DemographicProfile": "user",
+    "surveys.SurveyInvitation": "user",
     "privacy.DataExport": "user",
     "privacy.DeletionRequest": "user",
 }
@@ -167,6 +179,7 @@ NEVER_EXPORTED = {
     ("privacy.DeletionRequest", "undo_token_hash"),
     ("events.OutgoingEmail", "attachment_path"),
     ("privacy.DataExport", "file_path"),
+    ("surveys.SurveyInvitation", "token"),
 }
 
 

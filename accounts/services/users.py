@@ -6,12 +6,18 @@ from django.db import transaction
 from accounts.models import User, new_calendar_token
 
 
-def user_update_profile(*, user: User, full_name: str, preferred_language: str) -> User:
+def user_update_profile(
+    *, user: User, full_name: str, preferred_language: str, works_for_city: bool | None = None
+) -> User:
     if preferred_language not in dict(settings.LANGUAGES):
         raise ValueError(f"unsupported language {preferred_language!r}")
     user.full_name = " ".join(full_name.split())
     user.preferred_language = preferred_language
-    user.save(update_fields=["full_name", "preferred_language"])
+    fields = ["full_name", "preferred_language"]
+    if works_for_city is not None:
+        user.works_for_city = works_for_city
+        fields.append("works_for_city")
+    user.save(update_fields=fields)
     return user
 
 

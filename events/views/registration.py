@@ -195,6 +195,10 @@ def my_registrations(request):
     soon = now + timedelta(days=1)
     for registration in groups[Status.CONFIRMED]:
         registration.qr_open = registration.event.starts_at is not None and registration.event.starts_at <= soon
+    from surveys.services.surveys import open_surveys_for, survey_link
+
+
+    open_surveys = [(invitation.survey.event, survey_link(invitation)) for invitation in open_surveys_for(request.user)]
     sections = [
         # A heading over several registrations: some languages make it plural.
         ("confirmed", pgettext("registrations, plural heading", "Confirmed"), groups[Status.CONFIRMED]),
@@ -206,5 +210,5 @@ def my_registrations(request):
     return render(
         request,
         "events/my_registrations.html",
-        {"sections": sections, "has_any": bool(registrations)},
+        {"sections": sections, "has_any": bool(registrations), "open_surveys": open_surveys},
     )
