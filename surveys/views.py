@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from events import exports
+from events import permissions as event_permissions
 from events.models import Event, Session
 from surveys import permissions
 from surveys.forms import QuestionAddForm, SurveyForm, SurveySettingsForm
@@ -73,10 +73,8 @@ def walk_in(request, session_pk: int):
 
 
 def _managed(request, pk: int) -> Event:
-    event = get_object_or_404(Event.objects.select_related("city"), pk=pk)
-    if not permissions.can_manage_survey(request.user, event):
-        raise PermissionDenied
-    return event
+    # 404 for a draft the user may not see (its existence is private), 403 otherwise.
+    return event_permissions.access_event(request.user, pk, need=permissions.can_manage_survey)
 
 
 @login_required

@@ -11,6 +11,8 @@ pattern fails this test until a matrix requests it and lists it among its covere
 | accounts and allauth | `tests/accounts/test_permissions.py` |
 | the admin (built from its registry) | `tests/test_admin_matrix.py` |
 | the API by token, the token and webhook pages | `tests/api/test_tokens.py`, `tests/api/test_pages.py` |
+| surveys: respondents' links, settings, results | `tests/surveys/test_permissions.py` |
+| the evidence dashboard, its charts and reports | `tests/evidence/test_permissions.py` |
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from tests.api import test_tokens as api_matrix
 from tests.certificates import test_views as certificate_matrix
 from tests.events import test_exports, test_questions, test_registration_admin
 from tests.events import test_permissions as events_matrix
+from tests.evidence import test_permissions as evidence_matrix
+from tests.surveys import test_permissions as surveys_matrix
 
 # Matrices written before this walk, whose rows name URLs through helpers: the names they request
 # and the test that requests them (checked to exist below).
@@ -76,6 +80,8 @@ def covered_keys() -> set[str]:
     covered = set(events_matrix.COVERED_URL_NAMES)
     covered |= certificate_matrix.COVERED_URL_NAMES
     covered |= account_matrix.COVERED_URL_NAMES
+    covered |= surveys_matrix.COVERED_URL_NAMES
+    covered |= evidence_matrix.COVERED_URL_NAMES
     covered |= test_admin_matrix.covered_url_keys()
     for names in OTHER_MATRICES.values():
         covered |= names
