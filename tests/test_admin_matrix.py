@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.models import User
 from certificates.models import Certificate, CertificateBatch
 from events.models import Answer, Attendance, City, CityMembership, Event, OutgoingEmail, Question, Registration
+from privacy.models import AuditHold, Consent, ConsentText, DataExport, DeletionRequest, PurgeRun, RetentionPolicy
 from tests.factories import CityFactory, EventFactory, OrganizerFactory, RegistrationFactory, UserFactory
 
 ROLES = ["anonymous", "participant", "organizer", "staff", "superuser"]
@@ -45,6 +46,15 @@ KIND = {
     OutgoingEmail: READ_ONLY,
     Certificate: READ_ONLY,
     CertificateBatch: READ_ONLY,
+    # Privacy: a city's wording, its retention and an event's audit hold are the platform admins' to
+    # set; consents, deletions, exports and purge runs are records that only their services write.
+    ConsentText: PLATFORM,
+    RetentionPolicy: PLATFORM,
+    AuditHold: PLATFORM,
+    Consent: READ_ONLY,
+    DeletionRequest: READ_ONLY,
+    DataExport: READ_ONLY,
+    PurgeRun: READ_ONLY,
     Group: SUPERUSER_ONLY,
     Site: SUPERUSER_ONLY,
     EmailAddress: SUPERUSER_ONLY,
@@ -67,6 +77,7 @@ def world(db):
     question = Question.objects.create(event=event, label="Diet?", kind="short_text")
     session = event.sessions.get()
     today = timezone.localdate()
+    now = timezone.now()
     objects = {
         City: city,
         CityMembership: organizer.city_memberships.get(),
@@ -84,6 +95,13 @@ def world(db):
             first_date=today, last_date=today, hours=Decimal("2"), sessions_attended=1, sessions_total=1,
         ),
         CertificateBatch: CertificateBatch.objects.create(event=event),
+        ConsentText: ConsentText.objects.create(city=city, kind=ConsentText.NOTICE, version="v1", text="Our notice"),
+        RetentionPolicy: RetentionPolicy.objects.create(city=city),
+        AuditHold: AuditHold.objects.create(event=event, until=today, reason="Audit", set_by=staff),
+        Consent: Consent.objects.create(user=attendee, purpose="photos", text_version="v1", how="my_data"),
+        DeletionRequest: DeletionRequest.objects.create(user=attendee, undo_token_hash="u" * 64, due_at=now),
+        DataExport: DataExport.objects.create(user=attendee, token_hash="e" * 64),
+        PurgeRun: PurgeRun.objects.create(finished_at=now, counts={"registrations": 0}),
         Group: Group.objects.create(name="Editors"),
         Site: Site.objects.get_current(),
         EmailAddress: EmailAddress.objects.get(user=root),
@@ -94,6 +112,11 @@ def world(db):
         City: lambda: CityFactory(slug="atlantis", name="Atlantis"),
         CityMembership: lambda: CityMembership.objects.create(user=person, city=city),
         Event: lambda: EventFactory(city=city, title="Disposable", sessions=0),
+        ConsentText: lambda: ConsentText.objects.create(city=city, kind="photos", version="v1", text="Photos"),
+        RetentionPolicy: lambda: RetentionPolicy.objects.create(city=CityFactory(slug="lemuria", name="Lemuria")),
+        AuditHold: lambda: AuditHold.objects.create(
+            event=EventFactory(city=city, title="Held", sessions=0), until=today, reason="Audit"
+        ),
         Group: lambda: Group.objects.create(name="Disposable"),
         Site: lambda: Site.objects.create(domain="spare.example", name="Spare"),
         # A colleague's address or authenticator is a way into their account: the superuser's.

@@ -130,6 +130,10 @@ MORE_PAGES = [
     ("certificate job", lambda w: reverse("certificates:batch_detail", args=[w["batch"].pk])),
     ("verify", lambda w: reverse("certificates:verify_lookup")),
     ("verify a code", lambda w: reverse("certificates:verify", args=["no-such-code"])),
+    ("my data", lambda w: reverse("privacy:my_data")),
+    ("city privacy page", lambda w: reverse("privacy:city", args=[w["city"].slug])),
+    ("city wording", lambda w: reverse("privacy:city_wording", args=[w["city"].slug, "notice"])),
+    ("undo link", lambda w: reverse("privacy:delete_undo", args=["a-token"])),
     ("a missing page", lambda w: "/no-such-page/"),
 ]
 ADMIN_PAGES = [

@@ -8,6 +8,7 @@ pattern fails this test until a matrix requests it and lists it among its covere
 | public, organizer, registration, attendance, calendar, media | `tests/events/test_permissions.py` |
 | registrations and questions of an event, exports | `tests/events/test_registration_admin.py`, `test_questions.py`, `test_exports.py` |
 | certificates | `tests/certificates/test_views.py` |
+| privacy: my data, exports, deletion, a city's privacy page and wording | `tests/privacy/test_permissions.py` |
 | accounts and allauth | `tests/accounts/test_permissions.py` |
 | the admin (built from its registry) | `tests/test_admin_matrix.py` |
 | the API by token, the token and webhook pages | `tests/api/test_tokens.py`, `tests/api/test_pages.py` |
@@ -27,6 +28,7 @@ from tests.certificates import test_views as certificate_matrix
 from tests.events import test_exports, test_questions, test_registration_admin
 from tests.events import test_permissions as events_matrix
 from tests.evidence import test_permissions as evidence_matrix
+from tests.privacy import test_permissions as privacy_matrix
 from tests.surveys import test_permissions as surveys_matrix
 
 # Matrices written before this walk, whose rows name URLs through helpers: the names they request
@@ -36,7 +38,7 @@ OTHER_MATRICES = {
         "registration_admin:registrations", "registration_admin:registration_add",
         "registration_admin:registration_approve", "registration_admin:registration_reject",
         "registration_admin:registration_cancel", "registration_admin:registration_promote",
-        "registration_admin:email_retry",
+        "registration_admin:registration_approve_many", "registration_admin:email_retry",
     },
     test_questions.test_only_the_city_organizers_and_staff_edit_questions: {
         "registration_admin:questions", "registration_admin:question_add", "registration_admin:question_edit",
@@ -82,6 +84,7 @@ def covered_keys() -> set[str]:
     covered |= account_matrix.COVERED_URL_NAMES
     covered |= surveys_matrix.COVERED_URL_NAMES
     covered |= evidence_matrix.COVERED_URL_NAMES
+    covered |= privacy_matrix.COVERED_URL_NAMES
     covered |= test_admin_matrix.covered_url_keys()
     for names in OTHER_MATRICES.values():
         covered |= names

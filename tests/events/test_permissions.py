@@ -278,7 +278,7 @@ COVERED_URL_NAMES = {
     "registrations:register", "registrations:cancel", "registrations:my_registrations",
     "attendance:overview", "attendance:sheet", "attendance:mark", "attendance:mark_all", "attendance:walk_in",
     "attendance:checkin", "attendance:room", "attendance:signin_sheet", "attendance:self_checkin_entry",
-    "attendance:self_checkin", "calendars:events_feed", "calendars:event_ics", "calendars:city_feed",
+    "attendance:self_checkin", "attendance:my_sessions", "calendars:events_feed", "calendars:event_ics", "calendars:city_feed",
     "calendars:personal_feed", "healthz", "city_logo", "events:manage_untranslated", "javascript_catalog",
 }
 

@@ -94,12 +94,14 @@ def _pages(event, registration, failed_email):
         "reject": ("post", action_url(event, registration, "reject"), {"message": "no"}),
         "cancel": ("post", action_url(event, registration, "cancel"), {"reason": "duplicate"}),
         "promote": ("post", action_url(event, registration, "promote"), {}),
+        "approve many": ("post", reverse("registration_admin:registration_approve_many", kwargs={"pk": event.pk}),
+                         {"all_pending": "1"}),
         "retry": ("post", reverse("registration_admin:email_retry", kwargs={"pk": event.pk, "email_pk": failed_email.pk}), {}),
     }
 
 
 ROLES = ["anonymous", "participant", "trainer", "organizer_of_riga", "organizer_of_ravenna", "staff"]
-PAGES = ["list", "add", "approve", "reject", "cancel", "promote", "retry"]
+PAGES = ["list", "add", "approve", "reject", "cancel", "promote", "approve many", "retry"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -124,6 +126,9 @@ def test_only_the_city_organizers_and_staff_reach_registration_pages(client, peo
         assert response["Location"].startswith(reverse("account_login"))
     elif role in ALLOWED:
         assert response.status_code in (200, 302)
+        if page in ("approve", "approve many"):
+            registration.refresh_from_db()
+            assert registration.status == Status.CONFIRMED
     else:
         assert response.status_code == 403
     if role not in ALLOWED:
