@@ -19,8 +19,10 @@ from tests.i18n.catalogues import use_catalogues, write_catalogue
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 RTL = {"ar"}
-# Set I18N_STRICT=1 once the translators are done: then every navigation string must be translated.
-STRICT = os.environ.get("I18N_STRICT") == "1"
+# Every navigation string must be translated (I18N_STRICT=0 relaxes it while a catalogue is in progress).
+STRICT = os.environ.get("I18N_STRICT", "1") == "1"
+# The product's name may stay as it is (the Arabic catalogue writes it out; Latin scripts keep it).
+SAME_IN_EVERY_LANGUAGE = {"EPI Events"}
 
 
 _VOID = {"input", "br", "img", "meta", "link", "hr", "source", "wbr"}
@@ -144,7 +146,9 @@ def test_main_navigation_has_no_english_leftover(client, lang, signed_in_staff_o
             assert text in page.texts, (lang, msgid)
             assert msgid not in page.texts, (lang, msgid)
     if STRICT and lang != "en":
-        leftovers = [msgid for msgid, text in translated.items() if text == msgid]
+        leftovers = [
+            msgid for msgid, text in translated.items() if text == msgid and msgid not in SAME_IN_EVERY_LANGUAGE
+        ]
         assert not leftovers, (lang, leftovers)
 
 
