@@ -135,7 +135,8 @@ def test_a_nul_in_a_posted_form_is_shown_next_to_the_field(org_client, city):
     response = org_client.post(reverse("events:manage_event_create", args=[city.slug]), data)
 
     assert response.status_code == 200
-    assert response.content.decode().count("invisible control characters") == 2
+    # Next to each of the two fields, and again in the error summary at the top of the form.
+    assert response.content.decode().count("invisible control characters") == 4
     assert not Event.objects.filter(city=city).exists()
 
 
