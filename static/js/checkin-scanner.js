@@ -44,28 +44,7 @@
 
   section.hidden = false;
 
-  // "3 present of 12", rebuilt from the catalogue so its plural form follows the total,
-  // with the two figures kept in their own elements for the big-number styling.
-  function fillCounts(counts) {
-    var template = ngettext("%(present)s present of %(total)s", "%(present)s present of %(total)s", counts.total);
-    document.querySelectorAll("[data-att-counts]").forEach(function (el) {
-      var nodes = template.split(/(%\(present\)s|%\(total\)s)/).map(function (part) {
-        if (part === "%(present)s") {
-          var strong = document.createElement("strong");
-          strong.textContent = counts.present;
-          return strong;
-        }
-        if (part === "%(total)s") {
-          var total = document.createElement("span");
-          total.className = "total";
-          total.textContent = counts.total;
-          return total;
-        }
-        return document.createTextNode(part);
-      });
-      el.replaceChildren.apply(el, nodes);
-    });
-  }
+  var fillCounts = window.epiAttendanceCounts.fill;
 
   function showResult(data) {
     var box = document.createElement("div");
