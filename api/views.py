@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
@@ -18,7 +18,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import conditional, i18n, permissions, serializers
+from api import conditional, i18n, permissions, programme, serializers
 from api.filters import EventFilterSet, RegistrationFilterSet, filter_events
 from api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from api.models import ApiToken, Scope
@@ -129,20 +129,37 @@ class CityDetail(PublicMixin, generics.RetrieveAPIView):
         return self.conditional_retrieve(request, lambda: self.get_serializer(self.get_object()).data)
 
 
-def _events_base(token: ApiToken | None):
-    """What a caller may list: the public programme, plus the drafts a token may manage."""
+def _visibility(token: ApiToken | None) -> tuple[Q, tuple]:
+    """What a caller may read — the public programme, plus the drafts a token may manage — and,
+    for the ETag, what of the caller decides it (the owner's cities today, the token's city)."""
     visible = Q(status__in=[Event.Status.PUBLISHED, Event.Status.CANCELLED])
-    if token is not None and Scope.EVENTS_READ in token.scopes:
-        from events.permissions import is_platform_admin, organized_city_ids
+    if token is None or Scope.EVENTS_READ not in token.scopes:
+        return visible, ()
+    from events.permissions import is_platform_admin, organized_city_ids
 
-        if is_platform_admin(token.owner):
-            drafts = Q(status=Event.Status.DRAFT)
-        else:
-            drafts = Q(status=Event.Status.DRAFT, city_id__in=organized_city_ids(token.owner))
-        if token.city_id:
-            drafts &= Q(city_id=token.city_id)
-        visible |= drafts
-    return Event.objects.filter(visible)
+    if is_platform_admin(token.owner):
+        drafts, managed = Q(status=Event.Status.DRAFT), ("all",)
+    else:
+        managed = tuple(sorted(organized_city_ids(token.owner)))
+        drafts = Q(status=Event.Status.DRAFT, city_id__in=managed)
+    if token.city_id:
+        drafts &= Q(city_id=token.city_id)
+    return visible | drafts, (managed, token.city_id)
+
+
+def _events_base(token: ApiToken | None):
+    return Event.objects.filter(_visibility(token)[0])
+
+
+def _programme_etag(request, language: str, *parts) -> str:
+    """The ETag of an event read without reading it: the programme's version (``api.programme``),
+    the URL's query, the language, who asks, and the minute — a registration window opening or
+    closing changes a full event's seat bucket, and "upcoming" moves on by itself."""
+    minute = timezone.now().replace(second=0, microsecond=0)
+    return conditional.make_etag(
+        programme.programme_version(), language, sorted(request.query_params.lists()),
+        _visibility(_token(request))[1], minute, *parts,
+    )
 
 
 def _with_sessions(queryset):
@@ -165,28 +182,14 @@ class EventList(PublicMixin, generics.ListAPIView):
 
     @extend_schema(parameters=[LANG_PARAMETER])
     def get(self, request, *args, **kwargs):
-        # 1. The page as ids, straight from the (status, starts_at) index: no join, no count.
-        rows = self.paginate_queryset(
-            filter_events(request.query_params, self.get_queryset()).values("id", "starts_at", "updated_at", "sequence")
-        )
-        ids = [row["id"] for row in rows]
-        # 2. What else the page shows may have changed: its sessions and its registrations (seat buckets).
-        related = Event.objects.filter(pk__in=ids).aggregate(
-            n_sessions=Count("sessions", distinct=True), sessions_changed=Max("sessions__updated_at"),
-            n_registrations=Count("registrations", distinct=True),
-            registrations_changed=Max("registrations__updated_at"),
-        ) if ids else {}
-        token = _token(request)
-        # The minute: a registration window opening or closing changes a full event's bucket.
-        minute = timezone.now().replace(second=0, microsecond=0)
-        etag = conditional.make_etag(
-            self.language, sorted(request.query_params.lists()), token.pk if token else None,
-            [(row["id"], row["updated_at"], row["sequence"]) for row in rows],
-            self.paginator.has_next, related, minute,
-        )
+        # The ETag first, from the version read before the data: a 304 reads nothing else.
+        etag = _programme_etag(request, self.language, "events")
         if conditional.matches(request, etag):
             return conditional.not_modified(etag)
-        # 3. The rows themselves, counted by the pages' own QuerySet — for this page only.
+        # The page as ids, straight from the (status, starts_at) index: no join, no count.
+        rows = self.paginate_queryset(filter_events(request.query_params, self.get_queryset()).values("id", "starts_at"))
+        ids = [row["id"] for row in rows]
+        # The rows themselves, counted by the pages' own QuerySet — for this page only.
         by_id = {event.pk: event for event in _with_sessions(Event.objects.filter(pk__in=ids).for_listing())}
         events = [by_id[pk] for pk in ids if pk in by_id]
         response = self.get_paginated_response(self.get_serializer(events, many=True).data)
@@ -208,7 +211,12 @@ class EventDetail(PublicMixin, generics.RetrieveAPIView):
 
     @extend_schema(parameters=[LANG_PARAMETER])
     def get(self, request, *args, **kwargs):
-        return self.conditional_retrieve(request, lambda: self.get_serializer(self.get_object()).data)
+        etag = _programme_etag(request, self.language, "event", self.kwargs["pk"])
+        if conditional.matches(request, etag):
+            return conditional.not_modified(etag)
+        response = Response(self.get_serializer(self.get_object()).data)
+        response["ETag"] = etag
+        return response
 
 
 # Token endpoints ----------------------------------------------------------------------------

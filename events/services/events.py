@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from api.models import WebhookEventType
+from api.programme import programme_changed
 from api.services.webhooks import webhook_emit
 from events.content import search_text_for
 from events.models import City, Event, Session
@@ -204,6 +205,7 @@ def event_create(
     event.render_descriptions()
     event.save()
     event.trainers.set(trainers)
+    programme_changed()
     return event
 
 
@@ -250,6 +252,7 @@ def event_update(
     event.save(update_fields=[*fields, *rendered, "translations", "search_text", "sequence", "updated_at"])
     if trainers is not None:
         event.trainers.set(trainers)
+    programme_changed()
     if event.status == Event.Status.PUBLISHED:
         _webhook(WebhookEventType.EVENT_CHANGED, event)
     if place_changed and event.status == Event.Status.PUBLISHED:
@@ -270,6 +273,7 @@ def event_publish(*, event: Event) -> Event:
         raise EventError(_("Add at least one session before publishing the event."))
     locked.status = Event.Status.PUBLISHED
     locked.save(update_fields=["status", "updated_at"])
+    programme_changed()
     _webhook(WebhookEventType.EVENT_PUBLISHED, locked)
     event.status = locked.status
     return locked
@@ -292,6 +296,7 @@ def event_cancel(*, event: Event, actor: User | None, reason: str = "") -> Event
     locked.cancelled_at = now
     locked.sequence += 1
     locked.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
+    programme_changed()
     _webhook(WebhookEventType.EVENT_CANCELLED, locked)
     Session.objects.filter(event=locked).update(sequence=F("sequence") + 1, updated_at=now)
     from events.services import notifications
@@ -341,6 +346,7 @@ def session_create(
     session.full_clean(exclude=["event"])
     session.save()
     _refresh_event_dates(event)
+    programme_changed()
     if event.status == Event.Status.PUBLISHED:
         _notify_changed(event)
     return session
@@ -368,6 +374,7 @@ def session_update(
     session.full_clean(exclude=["event"])
     session.save()
     _refresh_event_dates(session.event)
+    programme_changed()
     if moved and session.event.status == Event.Status.PUBLISHED:
         _notify_changed(session.event)
     return session
@@ -423,6 +430,7 @@ def session_delete(*, session: Session) -> None:
     withdrawn = _withdrawn_session(session)
     session.delete()
     _refresh_event_dates(event)
+    programme_changed()
     if event.status == Event.Status.PUBLISHED:
         _notify_withdrawn(event, withdrawn)
         _notify_changed(event)

@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from api.models import WebhookEventType
+from api.programme import programme_changed
 from api.services.webhooks import webhook_emit, webhooks_subscribed
 from events import permissions
 from events import registration_policy as policy
@@ -76,8 +77,10 @@ def _lock_event(event_id: int) -> Event:
     """The one row lock that serialises every seat decision of an event.
 
     Kept as its own function so the race tests can replace it and show the
-    overbooking that happens without it.
+    overbooking that happens without it. A seat decision may move the event's public
+    seat bucket, so the programme gets a new version when (and only if) it commits.
     """
+    programme_changed()
     return Event.objects.lock(event_id)
 
 
@@ -602,6 +605,7 @@ def registration_create(
             done = one_trip is not None and one_trip.run(registration)
             if done:
                 _webhook(WebhookEventType.REGISTRATION_CREATED, registration, hooks=hooks)
+                programme_changed()  # the one-trip statement takes the lock without _lock_event
         if not done:
             with transaction.atomic():
                 registration.event = _register_locked(
