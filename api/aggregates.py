@@ -1,80 +1,77 @@
-"""Evaluation aggregates over what exists today: registrations, attendance and certificates.
+"""The evaluation aggregates as the API shows them: the evidence dashboard's own figures.
 
-Counts from 1 to ``threshold - 1`` are suppressed (shown as null) so nobody can be singled out;
-the evaluation dashboard, when it is built, must use the same ``suppress``.
+Nothing is counted here. ``evidence.cache.figures`` gives what the dashboard shows for the same
+filters (computed by ``evidence.aggregates``, kept in the cache like the dashboard's), reach
+already suppressed by ``evidence.suppression`` with the dashboard's threshold; this module only
+turns it into plain data with city slugs.
 """
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q
+from datetime import UTC
 
-from certificates.models import Certificate
-from events.models import Attendance, Event, Registration
-
-
-def suppress(value: int, threshold: int) -> dict:
-    hidden = 0 < value < threshold
-    return {"value": None if hidden else value, "suppressed": hidden}
+from events.models import Registration
+from evidence.aggregates import CityFigures, Filters
+from evidence.cache import figures
+from surveys.results import min_responses
 
 
-def aggregates_for(*, cities, threshold: int) -> dict:
-    city_ids = [city.pk for city in cities]
-    attended = Attendance.objects.filter(registration=OuterRef("pk"), present=True)
-    registrations = (
-        Registration.objects.filter(event__city_id__in=city_ids)
-        .annotate(was_present=Exists(attended))
-        .values("event_id")
-        .annotate(
-            total=Count("pk"),
-            confirmed=Count("pk", filter=Q(status=Registration.Status.CONFIRMED)),
-            waiting=Count("pk", filter=Q(status=Registration.Status.WAITING)),
-            cancelled=Count("pk", filter=Q(status=Registration.Status.CANCELLED)),
-            attended=Count("pk", filter=Q(was_present=True)),
-        )
-        .order_by()
-    )
-    by_event = {row["event_id"]: row for row in registrations}
-    certificates = dict(
-        Certificate.objects.filter(event__city_id__in=city_ids, status=Certificate.Status.VALID)
-        .values("event_id").annotate(n=Count("pk")).order_by().values_list("event_id", "n")
-    )
-    events = (
-        Event.objects.filter(city_id__in=city_ids)
-        .exclude(status=Event.Status.DRAFT)
-        .select_related("city")
-        .order_by("starts_at", "id")
-    )
-    event_rows, city_totals = [], {}
-    for event in events:
-        row = by_event.get(event.pk, {})
-        counts = {
-            "registrations": row.get("total", 0),
-            "confirmed": row.get("confirmed", 0),
-            "waiting": row.get("waiting", 0),
-            "cancelled": row.get("cancelled", 0),
-            "attended": row.get("attended", 0),
-            "certificates": certificates.get(event.pk, 0),
-        }
-        event_rows.append(
-            {
-                "event": event.pk,
-                "city": event.city.slug,
-                "title": event.title,
-                **{name: suppress(value, threshold) for name, value in counts.items()},
-            }
-        )
-        total = city_totals.setdefault(
-            event.city.slug, {"events": 0, "registrations": 0, "confirmed": 0, "attended": 0, "certificates": 0}
-        )
-        total["events"] += 1
-        for name in ("registrations", "confirmed", "attended", "certificates"):
-            total[name] += counts[name]
-    city_rows = [
-        {
-            "city": slug,
-            "events": total["events"],
-            **{name: suppress(total[name], threshold) for name in ("registrations", "confirmed", "attended", "certificates")},
-        }
-        for slug, total in sorted(city_totals.items())
-    ]
-    return {"threshold": threshold, "events": event_rows, "cities": city_rows}
+def _rate(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _city(figures_: CityFigures, slug: str | None, name: str | None) -> dict:
+    return {
+        "city": slug,
+        "name": name,
+        "events": figures_.events,
+        "sessions": figures_.sessions,
+        "session_hours": round(figures_.session_hours, 1),
+        "training_hours": round(figures_.training_hours, 1),
+        "registrations": {status: figures_.registrations.get(status, 0) for status in Registration.Status.values},
+        "confirmed_ended": figures_.confirmed_ended,
+        "attended": figures_.attended,
+        "attendance_rate": _rate(figures_.attendance_rate),
+        "no_shows": figures_.no_shows,
+        "no_show_rate": _rate(figures_.no_show_rate),
+        "unique_participants": figures_.unique_participants,
+        "staff_trained": figures_.staff_trained,
+        "certificates_issued": figures_.certificates_issued,
+        "certificates_revoked": figures_.certificates_revoked,
+        "invited": figures_.invited,
+        "answered": figures_.answered,
+        "response_rate": _rate(figures_.response_rate),
+        "satisfaction": None if figures_.satisfaction is None else round(figures_.satisfaction, 2),
+        "useful_percent": _rate(figures_.useful_percent),
+    }
+
+
+def aggregates_for(*, filters: Filters, slugs: dict[int, str]) -> dict:
+    """The dashboard's figures for ``filters``; ``slugs``: {city id: slug} of the cities it may show."""
+    from privacy.models import DemographicProfile
+
+    threshold = min_responses()
+    dashboard, reach, computed_at = figures(filters, threshold=threshold)
+    tables = []
+    for table in reach:
+        labels = dict(DemographicProfile._meta.get_field(table.item).choices)
+        tables.append({
+            "item": table.item,
+            "categories": [{"value": value, "label": str(labels[value])} for value in table.categories],
+            "rows": [
+                {"city": slugs.get(row["city_id"]), "cells": row["cells"], "answered": row["answered"], "of": row["of"]}
+                for row in table.rows
+            ],
+        })
+    return {
+        "threshold": threshold,
+        "computed_at": computed_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "cities": [_city(city, slugs.get(city.city_id), city.name) for city in dashboard.cities],
+        "total": _city(dashboard.total, None, None),
+        "trend": [
+            {"month": row["month"].strftime("%Y-%m"), "events": row["events"], "sessions": row["sessions"],
+             "attended": row["attended"]}
+            for row in dashboard.trend
+        ],
+        "reach": tables,
+    }

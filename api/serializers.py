@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -242,36 +243,85 @@ class CertificateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AggregateCountSerializer(serializers.Serializer):
-    value = serializers.IntegerField(allow_null=True, help_text="Null when suppressed.")
-    suppressed = serializers.BooleanField()
+class AggregateFilterSerializer(serializers.Serializer):
+    """The dashboard's filters."""
+
+    city = serializers.SlugField(required=False, help_text="City slug (default: every city the token may see).")
+    area = serializers.ChoiceField(choices=Event.Area.choices, required=False)
+    kind = serializers.ChoiceField(choices=Event.Kind.choices, required=False)
+    start = serializers.DateField(required=False, help_text="Events whose first session starts on or after this day.")
+    end = serializers.DateField(required=False, help_text="… and on or before this day.")
+
+    def validate(self, data):
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise serializers.ValidationError({"end": [_("The end of the date range is before its start.")]})
+        return data
 
 
-class EventAggregateSerializer(serializers.Serializer):
-    event = serializers.IntegerField()
-    city = serializers.CharField()
-    title = serializers.CharField()
-    registrations = AggregateCountSerializer()
-    confirmed = AggregateCountSerializer()
-    waiting = AggregateCountSerializer()
-    cancelled = AggregateCountSerializer()
-    attended = AggregateCountSerializer(help_text="Participants present at one session or more.")
-    certificates = AggregateCountSerializer(help_text="Valid certificates.")
+def _nullable(field_class, **kwargs):
+    return field_class(allow_null=True, **kwargs)
 
 
-class CityAggregateSerializer(serializers.Serializer):
-    city = serializers.CharField()
+class CityFiguresSerializer(serializers.Serializer):
+    """One city's figures (or, with ``city`` null, all of them together), as on the dashboard."""
+
+    city = serializers.CharField(allow_null=True, help_text="City slug; null for the total.")
+    name = serializers.CharField(allow_null=True)
+    events = serializers.IntegerField(help_text="Published events whose first session is in the period.")
+    sessions = serializers.IntegerField()
+    session_hours = serializers.FloatField()
+    training_hours = serializers.FloatField(help_text="Session-hours of trainings.")
+    registrations = serializers.DictField(child=serializers.IntegerField(), help_text="By status.")
+    confirmed_ended = serializers.IntegerField(help_text="Confirmed registrations of events that have ended.")
+    attended = serializers.IntegerField(help_text="Of those, present at one session or more.")
+    attendance_rate = _nullable(serializers.FloatField, help_text="Percent.")
+    no_shows = serializers.IntegerField()
+    no_show_rate = _nullable(serializers.FloatField, help_text="Percent.")
+    unique_participants = serializers.IntegerField()
+    staff_trained = serializers.IntegerField(help_text="City staff present at governance trainings.")
+    certificates_issued = serializers.IntegerField()
+    certificates_revoked = serializers.IntegerField()
+    invited = serializers.IntegerField(help_text="Invited to the feedback survey.")
+    answered = serializers.IntegerField()
+    response_rate = _nullable(serializers.FloatField, help_text="Percent.")
+    satisfaction = _nullable(serializers.FloatField, help_text="Average, 1–5.")
+    useful_percent = _nullable(serializers.FloatField)
+
+
+class TrendSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM (UTC) of the events' first session.")
     events = serializers.IntegerField()
-    registrations = AggregateCountSerializer()
-    confirmed = AggregateCountSerializer()
-    attended = AggregateCountSerializer()
-    certificates = AggregateCountSerializer()
+    sessions = serializers.IntegerField()
+    attended = serializers.IntegerField(help_text="Presences.")
+
+
+class ReachCategorySerializer(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField(help_text="In the request's language.")
+
+
+class ReachRowSerializer(serializers.Serializer):
+    city = serializers.CharField()
+    cells = serializers.ListField(
+        child=serializers.IntegerField(allow_null=True), help_text="One per category; null when suppressed."
+    )
+    answered = serializers.IntegerField(allow_null=True, help_text="Null when suppressed.")
+    of = serializers.IntegerField(help_text="People present.")
+
+
+class ReachTableSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    categories = ReachCategorySerializer(many=True)
+    rows = ReachRowSerializer(many=True)
 
 
 class AggregatesSerializer(serializers.Serializer):
-    threshold = serializers.IntegerField(help_text="Counts from 1 to threshold - 1 are suppressed.")
-    events = EventAggregateSerializer(many=True)
-    cities = CityAggregateSerializer(many=True)
+    threshold = serializers.IntegerField(help_text="Reach counts below it, and those that would give one away, are null.")
+    computed_at = serializers.DateTimeField(help_text="The figures are the dashboard's, kept for some minutes.")
+    cities = CityFiguresSerializer(many=True)
+    total = CityFiguresSerializer()
+    trend = TrendSerializer(many=True)
+    reach = ReachTableSerializer(many=True, help_text="Demographics of those present, by city; only where two events or more.")
 
 
 class WebhookPayloadSerializer(serializers.Serializer):

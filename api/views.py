@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -483,26 +482,39 @@ class EventCancel(EventStatus):
 
 
 class Aggregates(TokenView, APIView):
-    """Counts per event and per city for evaluation, small counts suppressed.
+    """The evidence dashboard's figures per city, for all of them and per month, and its reach tables.
 
-    The evaluation dashboard is not built yet; these are the aggregates that exist today
-    (registrations, attendance, certificates), with API_AGGREGATE_SUPPRESSION_THRESHOLD.
+    The same computation, filters and suppression as the dashboard (`/evidence/`): per city, never
+    per event; demographic reach only with the dashboard's small-number suppression (`null`).
     """
 
     required_scope = Scope.EVALUATION_READ
 
-    @extend_schema(
-        parameters=[OpenApiParameter("city", OpenApiTypes.STR, description="City slug.")],
-        responses=serializers.AggregatesSerializer,
-    )
+    @extend_schema(parameters=[serializers.AggregateFilterSerializer], responses=serializers.AggregatesSerializer)
     def get(self, request):
         from api.aggregates import aggregates_for
+        from evidence.aggregates import Filters
+        from surveys.permissions import dashboard_city_ids
 
         token = request.auth
-        cities = [c for c in permissions.grantable_cities(token.owner) if permissions.token_city_allows(token, c)]
-        slug = request.query_params.get("city")
+        params = serializers.AggregateFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        allowed = dashboard_city_ids(token.owner)  # None: every city
+        cities = City.objects.order_by("name")
+        if allowed is not None:
+            cities = cities.filter(pk__in=allowed)
+        if token.city_id:
+            cities = cities.filter(pk=token.city_id)
+        slugs = dict(cities.values_list("pk", "slug"))
+        slug = params.validated_data.get("city")
         if slug:
-            cities = [c for c in cities if c.slug == slug]
-            if not cities:
+            slugs = {pk: s for pk, s in slugs.items() if s == slug}
+            if not slugs:
                 raise PermissionDenied(_("This token does not give access to this city."))
-        return Response(aggregates_for(cities=cities, threshold=settings.API_AGGREGATE_SUPPRESSION_THRESHOLD))
+        every_city = allowed is None and not token.city_id and not slug
+        filters = Filters(
+            city_ids=None if every_city else frozenset(slugs), area=params.validated_data.get("area", ""),
+            kind=params.validated_data.get("kind", ""), start=params.validated_data.get("start"),
+            end=params.validated_data.get("end"),
+        )
+        return Response(aggregates_for(filters=filters, slugs=slugs))

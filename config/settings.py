@@ -292,8 +292,6 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {"LanguageEnum": "events.models.LANGUAGE_CHOICES"},
 }
-# Counts below this are shown as suppressed in the evaluation aggregates.
-API_AGGREGATE_SUPPRESSION_THRESHOLD = env.int("API_AGGREGATE_SUPPRESSION_THRESHOLD", default=5)
 # Longest lifetime of an API token, in days.
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 # Webhooks: plain http only while developing; private targets only when explicitly allowed.

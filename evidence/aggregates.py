@@ -253,7 +253,7 @@ def trend(filters: Filters, *, now: datetime | None = None) -> list[dict]:
 class ReachTable:
     item: str
     categories: list[str]
-    rows: list[dict]  # {"name", "cells": [int|None], "answered": int|None, "of": int}
+    rows: list[dict]  # {"city_id", "name", "cells": [int|None], "answered": int|None, "of": int}
     total: dict
 
 
@@ -291,8 +291,8 @@ def reach_figures(filters: Filters, *, threshold: int = 5, now: datetime | None 
         # together and let a hidden cell be pinned (see evidence/suppression.py).
         published = [suppress_row(row, threshold) for row in cells]
         rows = [
-            {"name": people[cid]["event__city__name"], "cells": published[i][:-1], "answered": published[i][-1],
-             "of": people[cid]["n"]}
+            {"city_id": cid, "name": people[cid]["event__city__name"], "cells": published[i][:-1],
+             "answered": published[i][-1], "of": people[cid]["n"]}
             for i, cid in enumerate(city_ids)
         ]
         tables.append(ReachTable(item=item, categories=categories, rows=rows, total={}))

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certificates.models import Certificate
-from events.models import Attendance, Registration
+from events.models import Attendance, Event, Registration
 from tests.factories import EventFactory, RegistrationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,15 +111,47 @@ def test_certificates_list_and_revoke(organizer_client, city):
     assert response.status_code == 200 and response.json()["status"] == "revoked"
 
 
-def test_aggregates_suppress_small_counts(organizer_client, city, settings):
-    small = EventFactory(city=city)
-    big = EventFactory(city=city)
-    RegistrationFactory.create_batch(2, event=small)
-    RegistrationFactory.create_batch(6, event=big)
+def test_aggregates_are_the_dashboards_figures_with_its_suppression(organizer_client, organizer, city, other_city):
+    from evidence.aggregates import Filters, dashboard_figures, reach_figures
+    from privacy.services.demographics import demographics_save
+    from tests.evidence.test_dashboard import _held_event
+
+    people = []
+    for _ in range(2):
+        _event, users = _held_event(city, people=7, present=6)
+        people += users
+    _held_event(other_city, people=3, present=3)
+    for index, user in enumerate(people[:12]):
+        demographics_save(user=user, consent=True, moved_to_country="yes" if index < 9 else "no", age_band="25-34")
     data = organizer_client.get(reverse("api:aggregates")).json()
+    # The organizer's cities only, computed by the dashboard's own functions.
+    assert [row["city"] for row in data["cities"]] == ["riga"]
+    riga = next(c for c in dashboard_figures(Filters(city_ids=frozenset([city.pk]))).cities)
+    row = data["cities"][0]
+    assert (row["events"], row["confirmed_ended"], row["attended"], row["no_shows"]) == (
+        riga.events, riga.confirmed_ended, riga.attended, riga.no_shows) == (2, 14, 12, 2)
+    assert row["registrations"]["confirmed"] == 14 and data["total"]["attended"] == 12
+    # Reach as the dashboard publishes it: the same hidden cells, never per event.
     assert data["threshold"] == 5
-    rows = {row["event"]: row for row in data["events"]}
-    assert rows[small.pk]["registrations"] == {"value": None, "suppressed": True}
-    assert rows[big.pk]["registrations"] == {"value": 6, "suppressed": False}
-    assert rows[big.pk]["attended"] == {"value": 0, "suppressed": False}
-    assert data["cities"][0]["registrations"]["value"] == 8
+    moved = next(t for t in data["reach"] if t["item"] == "moved_to_country")
+    expected = next(t for t in reach_figures(Filters(city_ids=frozenset([city.pk]))) if t.item == "moved_to_country")
+    assert [c["value"] for c in moved["categories"]] == expected.categories
+    assert moved["rows"] == [{"city": "riga", "cells": expected.rows[0]["cells"], "answered": expected.rows[0]["answered"],
+                              "of": 12}]
+    assert moved["rows"][0]["cells"][expected.categories.index("no")] is None  # 3 people
+    assert "events" not in data  # per city, never per event
+
+
+def test_aggregates_filters_and_refusals(organizer_client, city, other_city):
+    from tests.evidence.test_dashboard import _held_event
+
+    _held_event(city, people=2, present=2, kind=Event.Kind.TRAINING)
+    _held_event(city, people=1, present=1, kind=Event.Kind.LAUNCH)
+    url = reverse("api:aggregates")
+    assert organizer_client.get(url, {"kind": "training"}).json()["cities"][0]["attended"] == 2
+    assert organizer_client.get(url, {"city": "riga"}).json()["cities"][0]["attended"] == 3
+    refused = organizer_client.get(url, {"city": "ravenna"}, HTTP_ACCEPT_LANGUAGE="de")
+    assert refused.status_code == 403 and refused.json()["detail"] != "This token does not give access to this city."
+    assert organizer_client.get(url, {"kind": "party"}).json().keys() == {"kind"}
+    backwards = organizer_client.get(url, {"start": "2026-05-02", "end": "2026-05-01"})
+    assert backwards.status_code == 400 and backwards.json().keys() == {"end"}
