@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 TOKEN_PREFIX = "epi_"
 
@@ -69,6 +69,10 @@ class ApiToken(models.Model):
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
 
+    def scope_labels(self) -> list[str]:
+        """The scopes in the reader's language, in the order of the form."""
+        return [str(label) for value, label in Scope.choices if value in (self.scopes or [])]
+
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now() and self.owner.is_active
@@ -114,6 +118,12 @@ class WebhookQuerySet(models.QuerySet):
 
 
 class Webhook(models.Model):
+    class DisabledReason(models.TextChoices):
+        # A code, translated when shown: the owner's page and email speak the reader's language.
+        GONE = "gone", _("The receiver answered 410 Gone.")
+        FAILURES = "failures", _("Too many deliveries in a row failed.")
+        PAUSED = "paused", _("Paused by its owner.")
+
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhooks", verbose_name=_("owner")
     )
@@ -123,7 +133,9 @@ class Webhook(models.Model):
     secret = models.CharField(max_length=80, default=new_webhook_secret, editable=False)
     consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
     disabled_at = models.DateTimeField(pgettext_lazy("date a webhook was disabled", "disabled on"), null=True, blank=True, editable=False)
-    disabled_reason = models.CharField(_("why disabled"), max_length=300, blank=True, editable=False)
+    disabled_reason = models.CharField(
+        _("why disabled"), max_length=20, choices=DisabledReason.choices, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = WebhookQuerySet.as_manager()
@@ -135,6 +147,17 @@ class Webhook(models.Model):
 
     def __str__(self):
         return self.url
+
+    def event_type_labels(self) -> list[str]:
+        return [str(label) for value, label in WebhookEventType.choices if value in (self.event_types or [])]
+
+    def disabled_reason_text(self) -> str:
+        """Why the hook is disabled, in the active language."""
+        if self.disabled_reason == self.DisabledReason.FAILURES and self.consecutive_failures:
+            return ngettext(
+                "%(count)s delivery in a row failed.", "%(count)s deliveries in a row failed.", self.consecutive_failures
+            ) % {"count": self.consecutive_failures}
+        return str(self.get_disabled_reason_display())
 
 
 def new_message_id() -> str:

@@ -19,7 +19,6 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from standardwebhooks.webhooks import Webhook as Signer
 
 from api import transport
@@ -117,13 +116,14 @@ def next_attempt(*, created_at: datetime, attempts: int, now: datetime) -> datet
     return when
 
 
-def webhook_disable(*, webhook: Webhook, reason: str, code: str = "", failures: int = 0) -> None:
-    """Stop sending to a hook and tell its owner by email."""
+def webhook_disable(*, webhook: Webhook, reason: str, failures: int = 0) -> None:
+    """Stop sending to a hook and tell its owner by email. ``reason``: a ``Webhook.DisabledReason``,
+    stored as a code and put into words in the language of whoever reads it."""
     from events.services.emails import email_queue
 
     with transaction.atomic():
         changed = Webhook.objects.filter(pk=webhook.pk, disabled_at__isnull=True).update(
-            disabled_at=timezone.now(), disabled_reason=reason[:300]
+            disabled_at=timezone.now(), disabled_reason=reason
         )
         if not changed:
             return
@@ -135,7 +135,7 @@ def webhook_disable(*, webhook: Webhook, reason: str, code: str = "", failures: 
             template="webhook_disabled",
             context={
                 "webhook": webhook,
-                "reason_code": code,
+                "reason_code": reason,
                 "failures": failures,
                 "manage_url": settings.SITE_URL + reverse("api_pages:index"),
             },
@@ -186,16 +186,9 @@ def webhook_deliver(*, delivery_id: int, now: datetime | None = None) -> Webhook
         delivery.next_attempt_at = retry_at
     delivery.save(update_fields=["status", "next_attempt_at", "last_status_code", "last_error", "claimed_until"])
     if status_code == 410:
-        webhook_disable(webhook=hook, reason=_("The receiver answered 410 Gone."), code="gone")
+        webhook_disable(webhook=hook, reason=Webhook.DisabledReason.GONE)
     elif failures >= settings.WEBHOOK_MAX_CONSECUTIVE_FAILURES:
-        webhook_disable(
-            webhook=hook,
-            reason=ngettext(
-                "%(count)s delivery in a row failed.", "%(count)s deliveries in a row failed.", failures
-            ) % {"count": failures},
-            code="failures",
-            failures=failures,
-        )
+        webhook_disable(webhook=hook, reason=Webhook.DisabledReason.FAILURES, failures=failures)
     return delivery
 
 
@@ -257,7 +250,9 @@ def webhook_set_enabled(*, webhook: Webhook, actor, enabled: bool) -> Webhook:
     if enabled:
         Webhook.objects.filter(pk=webhook.pk).update(disabled_at=None, disabled_reason="", consecutive_failures=0)
     else:
-        Webhook.objects.filter(pk=webhook.pk).update(disabled_at=timezone.now(), disabled_reason=_("Paused by its owner."))
+        Webhook.objects.filter(pk=webhook.pk).update(
+            disabled_at=timezone.now(), disabled_reason=Webhook.DisabledReason.PAUSED
+        )
     webhook.refresh_from_db()
     return webhook
 

@@ -60,3 +60,52 @@ def test_adding_a_token_or_a_webhook_is_for_organizers_only(client, organizer, o
     response = client.post(reverse(name), {})
     assert response.status_code == expected
     assert not ApiToken.objects.exists() and not Webhook.objects.exists()
+
+
+def _in(language, text) -> str:
+    """``text`` (lazy, or a function of no argument) in ``language``."""
+    from django.utils import translation
+
+    with translation.override(language):
+        return str(text() if callable(text) else text)
+
+
+def test_token_and_webhook_pages_name_scopes_and_changes_in_the_readers_language(client, organizer, hook):
+    from api.models import Scope, WebhookEventType
+
+    make_token(organizer, scopes=["events:read", "registrations:write"])
+    organizer.preferred_language = "de"
+    organizer.save(update_fields=["preferred_language"])
+    client.force_login(organizer)
+    page = client.get(reverse("api_pages:index")).content.decode()
+    for label in (Scope.EVENTS_READ.label, Scope.REGISTRATIONS_WRITE.label):
+        assert _in("de", label) != _in("en", label)
+        assert _in("de", label) in page and _in("en", label) not in page
+    assert "registrations:write" not in page
+    detail = client.get(reverse("api_pages:webhook_detail", args=[hook.pk])).content.decode()
+    changed = WebhookEventType.EVENT_CHANGED.label
+    assert _in("de", changed) != _in("en", changed) and _in("de", changed) in detail
+
+
+@pytest.mark.parametrize(
+    ("reason", "failures", "english"),
+    [("gone", 0, "The receiver answered 410 Gone."), ("failures", 20, "20 deliveries in a row failed."),
+     ("paused", 0, "Paused by its owner.")],
+)
+def test_why_a_webhook_is_disabled_is_stored_as_a_code_and_shown_in_the_readers_language(
+    client, organizer, hook, reason, failures, english
+):
+    from django.utils import timezone
+
+    Webhook.objects.filter(pk=hook.pk).update(
+        disabled_at=timezone.now(), disabled_reason=reason, consecutive_failures=failures
+    )
+    client.force_login(organizer)
+    assert english in client.get(reverse("api_pages:webhook_detail", args=[hook.pk])).content.decode()
+    hook.refresh_from_db()
+    german = _in("de", hook.disabled_reason_text)
+    assert german != english and (not failures or "20" in german)
+    organizer.preferred_language = "de"
+    organizer.save(update_fields=["preferred_language"])
+    page = client.get(reverse("api_pages:webhook_detail", args=[hook.pk])).content.decode()
+    assert german in page and english not in page

@@ -195,7 +195,27 @@ def test_twenty_failures_in_a_row_disable_the_hook(
         webhooks.webhook_deliver_due()
     hook.refresh_from_db()
     assert hook.disabled_at is not None and hook.consecutive_failures == 20
+    assert hook.disabled_reason == Webhook.DisabledReason.FAILURES  # a code, put into words when shown
     assert any(organizer.email in m.to for m in mail.outbox)
+
+
+def test_the_disabled_email_speaks_its_owners_language(hook, city, receiver, organizer, django_capture_on_commit_callbacks):
+    from django.utils import translation
+
+    organizer.preferred_language = "sv"
+    organizer.save(update_fields=["preferred_language"])
+    receiver.status = 410
+    _register(EventFactory(city=city))
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        webhooks.webhook_deliver_due()  # a worker speaking English
+    hook.refresh_from_db()
+    assert hook.disabled_reason == Webhook.DisabledReason.GONE
+    message = next(m for m in mail.outbox if organizer.email in m.to)
+    with translation.override("sv"):
+        expected = translation.gettext("The receiver answered “410 Gone”, which means it no longer wants them.")
+        subject = translation.gettext("Your webhook was disabled")
+    assert expected in message.body and "no longer wants them" not in message.body
+    assert message.subject.endswith(subject) or subject in message.subject
 
 
 def test_delivery_log_and_resend(client, hook, city, receiver, organizer):
