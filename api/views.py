@@ -12,7 +12,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -58,6 +58,12 @@ class LanguageMixin:
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "language": self.language, "now": timezone.now()}
+
+    def handle_exception(self, exc):
+        if isinstance(exc, Http404):
+            # Django's message names the model ("No Event matches…") and is never translated.
+            exc = NotFound()
+        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

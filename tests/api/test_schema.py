@@ -8,6 +8,8 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
 from certificates.models import Certificate
+from events.models import Event
+from tests.api.conftest import make_token, with_token
 from tests.factories import EventFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +56,7 @@ def test_responses_match_the_schema(schema, api, city, organizer_client):
         first_date=timezone.now().date(), last_date=timezone.now().date(), hours=2, sessions_attended=1,
         sessions_total=1,
     )
+    draft = EventFactory(city=city, sessions=1, status=Event.Status.DRAFT)
     checks = [
         (api, "/api/v1/cities/", "get", reverse("api:city_list"), None),
         (api, "/api/v1/cities/{slug}/", "get", reverse("api:city_detail", args=["riga"]), None),
@@ -75,7 +78,23 @@ def test_responses_match_the_schema(schema, api, city, organizer_client):
          reverse("api:registration_cancel", args=[registration.pk]), {"reason": "Ill"}),
         (organizer_client, "/api/v1/registrations/{id}/cancel/", "post",
          reverse("api:registration_cancel", args=[registration.pk]), {}),  # 400: no longer active
+        (organizer_client, "/api/v1/sessions/{id}/attendance/", "post",
+         reverse("api:session_attendance", args=[event.sessions.first().pk]),
+         {"registration": registration.pk, "present": True}),
+        (organizer_client, "/api/v1/certificates/{id}/revoke/", "post",
+         reverse("api:certificate_revoke", args=[Certificate.objects.get().pk]), {"reason": "Wrong name"}),
+        (organizer_client, "/api/v1/events/{id}/publish/", "post", reverse("api:event_publish", args=[draft.pk]), {}),
+        (organizer_client, "/api/v1/events/{id}/cancel/", "post", reverse("api:event_cancel", args=[event.pk]), {}),
     ]
+    _check(schema, checks)
+    exercised = {(path, method) for _c, path, method, _u, _b in checks}
+    binary = {("/api/v1/events/{id}/registrations/export/", "get")}
+    every = {(path, method) for path, ops in schema["paths"].items() for method in ops if path.startswith("/api/v1/")}
+    untested = every - exercised - binary - {("/api/v1/schema/", "get"), ("/api/v1/docs/", "get")}
+    assert not untested, f"add a check for {sorted(untested)}"
+
+
+def _check(schema, checks):
     for client, path, method, url, body in checks:
         response = client.get(url) if method == "get" else client.post(url, body, format="json")
         assert response.status_code < 500, (url, response.content)
@@ -83,3 +102,37 @@ def test_responses_match_the_schema(schema, api, city, organizer_client):
             _validate(schema, path, method, response)
         except jsonschema.ValidationError as exc:
             raise AssertionError((url, method, response.status_code, response.json(), exc.message))
+        except KeyError:
+            raise AssertionError(f"{method} {path} answered {response.status_code}, which the schema does not declare")
+
+
+def test_refusals_match_the_schema(schema, api, city, organizer, settings):
+    event = EventFactory(city=city, sessions=1)
+    registration = RegistrationFactory(event=event)
+    read_only = with_token(make_token(organizer, scopes=["registrations:read"]))
+    writer = with_token(make_token(organizer))
+    registrations = reverse("api:event_registrations", args=[event.pk])
+    _check(schema, [
+        (api, "/api/v1/events/{id}/registrations/", "get", registrations, None),  # 401
+        (with_token(make_token(organizer, revoked=True)), "/api/v1/events/", "get", reverse("api:event_list"), None),
+        (read_only, "/api/v1/events/{id}/registrations/", "post", registrations, {"email": "a@example.org"}),  # 403
+        (read_only, "/api/v1/aggregates/", "get", reverse("api:aggregates"), None),  # 403
+        (api, "/api/v1/events/{id}/", "get", reverse("api:event_detail", args=[999999]), None),  # 404
+        (writer, "/api/v1/registrations/{id}/", "get", reverse("api:registration_detail", args=[999999]), None),
+        (api, "/api/v1/events/", "get", reverse("api:event_list") + "?kind=party", None),  # 400, per field
+        (writer, "/api/v1/aggregates/", "get", reverse("api:aggregates") + "?start=2026-05-02&end=2026-05-01", None),
+        (writer, "/api/v1/events/{id}/registrations/", "post", registrations, {"email": "not an address"}),
+        (writer, "/api/v1/registrations/{id}/cancel/", "post",
+         reverse("api:registration_cancel", args=[registration.pk]), {"reason": "x" * 2000}),
+    ])
+    key = {"HTTP_IDEMPOTENCY_KEY": "k1"}
+    assert writer.post(registrations, {"email": "b@example.org"}, format="json", **key).status_code == 201
+    reused = writer.post(registrations, {"email": "c@example.org"}, format="json", **key)
+    assert reused.status_code == 422
+    _validate(schema, "/api/v1/events/{id}/registrations/", "post", reused)
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"public": "1/min", "token": "1/min"}}
+    api.get(reverse("api:city_list"))
+    limited = api.get(reverse("api:city_list"))
+    assert limited.status_code == 429
+    _validate(schema, "/api/v1/cities/", "get", limited)
+    assert "304" in schema["paths"]["/api/v1/events/"]["get"]["responses"]

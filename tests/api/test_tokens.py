@@ -200,3 +200,39 @@ def test_refusals_are_translated(city, event):
     english = APIClient().get(url).json()["detail"]
     assert APIClient().get(url, HTTP_ACCEPT_LANGUAGE="de").json()["detail"] != english
     assert APIClient().get(url, {"lang": "de"}).json()["detail"] != english
+
+
+LANGUAGES = ["es", "ro", "de", "sv", "pl", "it", "lv", "ar", "uk"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_kind_of_refusal_speaks_the_requests_language(city, event, organizer, settings, language):
+    from rest_framework.test import APIClient
+
+    registrations = reverse("api:event_registrations", args=[event.pk])
+    read_only = with_token(make_token(organizer, scopes=["registrations:read"]))
+    writer = with_token(make_token(organizer))
+    writer.post(registrations, {"email": "a@example.org"}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    calls = {
+        "no token": lambda h: APIClient().get(registrations, **h),
+        "bad header": lambda h: APIClient().get(registrations, HTTP_AUTHORIZATION="Token x", **h),
+        "unknown token": lambda h: with_token("epi_nothing").get(registrations, **h),
+        "revoked": lambda h: with_token(make_token(organizer, revoked=True)).get(registrations, **h),
+        "expired": lambda h: with_token(make_token(organizer, expires_in=timedelta(seconds=-1))).get(registrations, **h),
+        "scope": lambda h: read_only.post(registrations, {"email": "b@example.org"}, format="json", **h),
+        "not found": lambda h: APIClient().get(reverse("api:event_detail", args=[999999]), **h),
+        "field": lambda h: writer.post(registrations, {"email": "nope"}, format="json", **h),
+        "filter": lambda h: APIClient().get(reverse("api:event_list"), {"kind": "party"}, **h),
+        "service": lambda h: writer.post(registrations, {"email": "a@example.org"}, format="json", **h),
+        "key reused": lambda h: writer.post(
+            registrations, {"email": "c@example.org"}, format="json", HTTP_IDEMPOTENCY_KEY="k", **h),
+        "city": lambda h: writer.get(reverse("api:aggregates"), {"city": "nowhere"}, **h),
+    }
+    for name, call in calls.items():
+        english, translated = call({"HTTP_ACCEPT_LANGUAGE": "en"}), call({"HTTP_ACCEPT_LANGUAGE": language})
+        assert english.status_code == translated.status_code >= 400, name
+        assert english.json() != translated.json(), (name, english.json())
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"public": "1/min", "token": "1/min"}}
+    APIClient().get(reverse("api:city_list"))
+    english = APIClient().get(reverse("api:city_list"), HTTP_ACCEPT_LANGUAGE="en").json()["detail"]
+    assert APIClient().get(reverse("api:city_list"), HTTP_ACCEPT_LANGUAGE=language).json()["detail"] != english
