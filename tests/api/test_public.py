@@ -155,3 +155,12 @@ def test_cities(api, city, other_city):
     data = api.get(reverse("api:city_list")).json()
     assert [c["slug"] for c in data] == ["ravenna", "riga"]
     assert api.get(reverse("api:city_detail", args=["riga"])).json()["timezone"] == "Europe/Riga"
+
+
+def test_text_search_is_the_list_pages_across_languages(api, client, city):
+    wanted = EventFactory(city=city, title="Open day", translations={"de": {"title": "Tag der offenen Tür"}})
+    EventFactory(city=city, title="Round table")
+    found = [r["id"] for r in api.get(EVENTS, {"q": "offenen"}).json()["results"]]
+    assert found == [wanted.pk]
+    page = client.get(reverse("events:event_list"), {"q": "offenen"}).content.decode()
+    assert "Open day" in page and "Round table" not in page  # the page finds the same
