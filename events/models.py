@@ -152,9 +152,11 @@ class AfterFetchQuerySet(models.QuerySet):
                 step(self._result_cache)
 
 
-def _attach_listing_counts(events: list) -> None:
+def attach_listing_counts(events: list) -> None:
     """``confirmed_count`` and ``session_count`` of each event, in one query over their ids."""
     by_pk = {event.pk: event for event in events}
+    if not by_pk:
+        return
     confirmed = (
         Registration.objects.filter(event=OuterRef("pk"), status=Registration.Status.CONFIRMED)
         .order_by()
@@ -221,7 +223,7 @@ class EventQuerySet(AfterFetchQuerySet):
     def for_listing(self):
         """Events as lists and the event page show them: with their city, ``confirmed_count`` and
         ``session_count``, counted for the fetched rows only (``AfterFetchQuerySet``)."""
-        return self.select_related("city").after_fetch(_attach_listing_counts)
+        return self.select_related("city").after_fetch(attach_listing_counts)
 
     def needing_translation(self, city, now=None):
         """A city's events still to come (drafts included, cancelled ones not), soonest first; undated drafts last."""
@@ -318,7 +320,9 @@ class Event(models.Model):
         _("translations of the learning outcomes"), default=dict, blank=True
     )
     # Derived from the sessions by the session services, so lists can sort and filter cheaply.
-    starts_at = models.DateTimeField(_("starts"), null=True, blank=True, db_index=True, editable=False)
+    # Indexed as the first column of the listing indexes (Meta), not alone: a lone index on it
+    # tempted the planner to read ended events from the table instead of skipping them in the index.
+    starts_at = models.DateTimeField(_("starts"), null=True, blank=True, editable=False)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True, db_index=True, editable=False)
     # iCalendar SEQUENCE of the event as a whole; bumped when time, place or status changes.
     sequence = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("calendar sequence"))
@@ -653,8 +657,12 @@ class Registration(models.Model):
                 name="registration_waiting_has_rank",
             ),
         ]
-        # Serves counting an event's registrations by status and its waiting list in rank order.
-        indexes = [models.Index(fields=["event", "status", "waiting_rank"], name="registration_event_status_idx")]
+        # Counting an event's registrations by status and its waiting list in rank order; the
+        # organizer's list in registration order, so a deep page skips rows in the index, unsorted.
+        indexes = [
+            models.Index(fields=["event", "status", "waiting_rank"], name="registration_event_status_idx"),
+            models.Index(fields=["event", "created_at", "id"], name="registration_event_created_idx"),
+        ]
 
     def __str__(self):
         return f"{self.user} → {self.event} ({self.status})"

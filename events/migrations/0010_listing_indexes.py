@@ -45,6 +45,11 @@ class Migration(migrations.Migration):
             model_name='registration',
             name='registration_event_status_idx',
         ),
+        migrations.AlterField(
+            model_name='event',
+            name='starts_at',
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='starts'),
+        ),
         migrations.AddIndex(
             model_name='event',
             index=models.Index(fields=['starts_at', 'ends_at', 'status'], name='event_listing_idx'),
@@ -60,6 +65,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='registration',
             index=models.Index(fields=['event', 'status', 'waiting_rank'], name='registration_event_status_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='registration',
+            index=models.Index(fields=['event', 'created_at', 'id'], name='registration_event_created_idx'),
         ),
         migrations.RunPython(add_trigram_index, drop_trigram_index),
     ]
