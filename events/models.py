@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -29,6 +29,19 @@ from events.validation import (
 # Django marks these names with gettext_noop; wrapping them lazily lets its own catalogues
 # translate them when a page is rendered.
 LANGUAGE_CHOICES = [(code, _(name)) for code, name in sorted(ALL_LANGUAGES, key=lambda item: item[0])]
+
+_language_names: dict[str, dict[str, str]] = {}
+
+
+def language_name(code: str) -> str:
+    """The name of a language in the reader's language. Cached per reader's language: Django's
+    ``get_<field>_display`` rebuilds a dict of these ~100 lazy names on every call, which cost a
+    list of events more than the rest of its cards."""
+    reading = translation.get_language() or ""
+    names = _language_names.get(reading)
+    if names is None:
+        names = _language_names[reading] = {choice: str(name) for choice, name in LANGUAGE_CHOICES}
+    return names.get(code, code)
 
 
 def validate_timezone(value: str) -> None:
@@ -366,6 +379,9 @@ class Event(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_language_display(self) -> str:
+        return language_name(self.language)
 
     def learning_outcomes_in(self, language: str) -> str:
         return (self.learning_outcomes_translations or {}).get(language) or self.learning_outcomes

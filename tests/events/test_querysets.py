@@ -94,3 +94,20 @@ def test_listing_counts_seats_and_sessions_of_the_fetched_events_only(django_ass
     assert listing.count() == 6  # the paginator's count: a plain count, nothing fetched
     assert [e.confirmed_count for e in Event.objects.filter(pk__in=[e.pk for e in events]).with_confirmed_count()
             .order_by("-confirmed_count")] == [5, 4, 3, 2, 0, 0]
+
+
+def test_language_names_follow_the_readers_language_and_the_filter_keeps_the_choice():
+    from django.utils import translation
+
+    from events.filters import EventFilterForm
+
+    event = Event(language="uk")
+    with translation.override("de"):
+        assert event.get_language_display() == "Ukrainisch"
+        german = str(EventFilterForm({"language": "uk"})["language"])
+    with translation.override("es"):
+        assert event.get_language_display() == "Ucraniano"
+        spanish = str(EventFilterForm({"language": "sv"})["language"])
+    assert '<option value="uk" selected>Ukrainisch</option>' in german
+    assert '<option value="sv" selected>Sueco</option>' in spanish
+    assert '<option value="uk" selected>' not in spanish
