@@ -310,7 +310,8 @@ class EventAdmin(PlatformAdminMixin, admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).for_listing()
+        # Sorted by its confirmed count on request, so the count is in the SQL here.
+        return super().get_queryset(request).select_related("city").with_confirmed_count()
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if isinstance(db_field, models.URLField):

@@ -4,11 +4,30 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from events.content import search_terms
 from events.models import LANGUAGE_CHOICES, City, Event
 from events.validation import SafeForm, validate_programme_date
+
+
+class LanguageSelect(forms.Select):
+    """The ~100 languages of delivery, rendered once per reader's language and choice: drawing
+    them option by option through the widget templates on every list view cost more than the list."""
+
+    _rendered: dict[tuple, str] = {}
+    MAX_CACHED = 2000
+
+    def render(self, name, value, attrs=None, renderer=None):
+        key = (name, str(value), tuple(sorted((attrs or {}).items())), get_language())
+        html = self._rendered.get(key)
+        if html is None:
+            html = super().render(name, value, attrs, renderer)
+            if len(self._rendered) >= self.MAX_CACHED:
+                self._rendered.clear()
+            self._rendered[key] = html
+        return html
 
 
 class EventFilterForm(SafeForm):
@@ -28,7 +47,8 @@ class EventFilterForm(SafeForm):
         label=_("Strategy area"), choices=[("", _("All areas"))] + Event.Area.choices, required=False
     )
     language = forms.ChoiceField(
-        label=_("Language of delivery"), choices=[("", _("Any language"))] + LANGUAGE_CHOICES, required=False
+        label=_("Language of delivery"), choices=[("", _("Any language"))] + LANGUAGE_CHOICES, required=False,
+        widget=LanguageSelect,
     )
     date_from = forms.DateField(
         label=_("From"), required=False, validators=[validate_programme_date],

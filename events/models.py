@@ -7,10 +7,10 @@ from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, When
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -29,6 +29,19 @@ from events.validation import (
 # Django marks these names with gettext_noop; wrapping them lazily lets its own catalogues
 # translate them when a page is rendered.
 LANGUAGE_CHOICES = [(code, _(name)) for code, name in sorted(ALL_LANGUAGES, key=lambda item: item[0])]
+
+_language_names: dict[str, dict[str, str]] = {}
+
+
+def language_name(code: str) -> str:
+    """The name of a language in the reader's language. Cached per reader's language: Django's
+    ``get_<field>_display`` rebuilds a dict of these ~100 lazy names on every call, which cost a
+    list of events more than the rest of its cards."""
+    reading = translation.get_language() or ""
+    names = _language_names.get(reading)
+    if names is None:
+        names = _language_names[reading] = {choice: str(name) for choice, name in LANGUAGE_CHOICES}
+    return names.get(code, code)
 
 
 def validate_timezone(value: str) -> None:
@@ -118,7 +131,68 @@ class CityMembership(models.Model):
         return f"{self.user} @ {self.city}"
 
 
-class EventQuerySet(models.QuerySet):
+class AfterFetchQuerySet(models.QuerySet):
+    """A QuerySet that can add figures to the rows it fetched, in one more query over those rows only.
+
+    A figure annotated in SQL (a correlated subquery or a join with ``Count``) is computed for every
+    row the database visits: for an ``OFFSET`` page, for all rows before it; for a ``Count`` join,
+    for every row matching the filters before the ``LIMIT``. Counting after the fetch costs one query
+    on the page's primary keys, however many rows the filters match. The paginator's ``count()``
+    and ``exists()`` never fetch, so they stay plain queries on the filtered rows.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._after_fetch = ()
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._after_fetch = self._after_fetch
+        return clone
+
+    def after_fetch(self, step):
+        """``step(rows)`` runs once on the fetched model instances (never on ``values()`` rows)."""
+        clone = self._chain()
+        if step not in clone._after_fetch:
+            clone._after_fetch = (*clone._after_fetch, step)
+        return clone
+
+    def _fetch_all(self):
+        fetched_now = self._result_cache is None
+        super()._fetch_all()
+        if fetched_now and self._after_fetch and self._result_cache and isinstance(self._result_cache[0], self.model):
+            for step in self._after_fetch:
+                step(self._result_cache)
+
+
+def attach_listing_counts(events: list) -> None:
+    """``confirmed_count`` and ``session_count`` of each event, in one query over their ids."""
+    by_pk = {event.pk: event for event in events}
+    if not by_pk:
+        return
+    confirmed = (
+        Registration.objects.filter(event=OuterRef("pk"), status=Registration.Status.CONFIRMED)
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    sessions = Session.objects.filter(event=OuterRef("pk")).order_by().values("event").annotate(n=Count("pk")).values("n")
+    rows = (
+        Event.objects.filter(pk__in=by_pk)
+        .order_by()
+        .annotate(
+            c=Coalesce(Subquery(confirmed, output_field=IntegerField()), 0),
+            s=Coalesce(Subquery(sessions, output_field=IntegerField()), 0),
+        )
+        .values_list("pk", "c", "s")
+    )
+    for pk, confirmed_count, session_count in rows:
+        by_pk[pk].confirmed_count = confirmed_count
+        by_pk[pk].session_count = session_count
+
+
+class EventQuerySet(AfterFetchQuerySet):
     def lock(self, pk: int) -> "Event":
         """The event row, locked (``select_for_update``) until the transaction ends: the one lock
         that serialises every seat, question, publication and certificate-batch decision of an event.
@@ -148,15 +222,21 @@ class EventQuerySet(models.QuerySet):
         )
 
     def with_confirmed_count(self):
-        """``confirmed_count``: the event's confirmed registrations, in the same query."""
-        return self.annotate(
-            confirmed_count=Count(
-                "registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED), distinct=True
-            )
+        """``confirmed_count`` as an SQL annotation, for a list sorted by it (the admin's); a page
+        that only shows the figure uses ``for_listing``, which counts the fetched rows alone."""
+        confirmed = (
+            Registration.objects.filter(event=OuterRef("pk"), status=Registration.Status.CONFIRMED)
+            .order_by()
+            .values("event")
+            .annotate(n=Count("pk"))
+            .values("n")
         )
+        return self.annotate(confirmed_count=Coalesce(Subquery(confirmed, output_field=IntegerField()), 0))
 
     def for_listing(self):
-        return self.select_related("city").with_confirmed_count().annotate(session_count=Count("sessions", distinct=True))
+        """Events as lists and the event page show them: with their city, ``confirmed_count`` and
+        ``session_count``, counted for the fetched rows only (``AfterFetchQuerySet``)."""
+        return self.select_related("city").after_fetch(attach_listing_counts)
 
     def needing_translation(self, city, now=None):
         """A city's events still to come (drafts included, cancelled ones not), soonest first; undated drafts last."""
@@ -253,7 +333,9 @@ class Event(models.Model):
         _("translations of the learning outcomes"), default=dict, blank=True
     )
     # Derived from the sessions by the session services, so lists can sort and filter cheaply.
-    starts_at = models.DateTimeField(_("starts"), null=True, blank=True, db_index=True, editable=False)
+    # Indexed as the first column of the listing indexes (Meta), not alone: a lone index on it
+    # tempted the planner to read ended events from the table instead of skipping them in the index.
+    starts_at = models.DateTimeField(_("starts"), null=True, blank=True, editable=False)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True, db_index=True, editable=False)
     # iCalendar SEQUENCE of the event as a whole; bumped when time, place or status changes.
     sequence = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("calendar sequence"))
@@ -273,7 +355,15 @@ class Event(models.Model):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         ordering = ["starts_at", "id"]
-        indexes = [models.Index(fields=["status", "starts_at"], name="event_status_start_idx")]
+        # Lists are ordered by start and skip past events by their end: with both (and the status)
+        # in the key, an index scan walks the starts in order and drops ended events inside the
+        # index, without reading their rows (bench/scale.py prints the plans). Counts and feeds
+        # select by status and end.
+        indexes = [
+            models.Index(fields=["starts_at", "ends_at", "status"], name="event_listing_idx"),
+            models.Index(fields=["city", "starts_at", "ends_at", "status"], name="event_city_listing_idx"),
+            models.Index(fields=["status", "ends_at"], name="event_status_end_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(registration_closes_at__isnull=True)
@@ -289,6 +379,9 @@ class Event(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_language_display(self) -> str:
+        return language_name(self.language)
 
     def learning_outcomes_in(self, language: str) -> str:
         return (self.learning_outcomes_translations or {}).get(language) or self.learning_outcomes
@@ -457,7 +550,35 @@ class Session(models.Model):
         return self.ends_at - self.starts_at
 
 
-class RegistrationQuerySet(models.QuerySet):
+def _attach_waiting_positions(registrations: list) -> None:
+    """``waiting_pos`` of each fetched registration: 1 for the first in line, None for anyone not
+    waiting; counted for the fetched waiting rows only, in one query (none when nobody waits)."""
+    waiting = {}
+    for registration in registrations:
+        registration.waiting_pos = None
+        if registration.status == Registration.Status.WAITING and registration.waiting_rank is not None:
+            waiting[registration.pk] = registration
+    if not waiting:
+        return
+    ahead = (
+        Registration.objects.waiting()
+        .filter(event=OuterRef("event"), waiting_rank__lt=OuterRef("waiting_rank"))
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = (
+        Registration.objects.filter(pk__in=waiting)
+        .order_by()
+        .annotate(ahead=Coalesce(Subquery(ahead, output_field=IntegerField()), 0))
+        .values_list("pk", "ahead")
+    )
+    for pk, count in rows:
+        waiting[pk].waiting_pos = count + 1
+
+
+class RegistrationQuerySet(AfterFetchQuerySet):
     def active(self):
         """Pending, confirmed or waiting: the registrations that hold or ask for a place."""
         return self.filter(status__in=Registration.ACTIVE_STATUSES)
@@ -473,27 +594,10 @@ class RegistrationQuerySet(models.QuerySet):
         return self.waiting().filter(event_id=registration.event_id, waiting_rank__lt=registration.waiting_rank)
 
     def with_waiting_position(self):
-        """``waiting_pos``: 1 for the first in line, None for anyone not waiting, in the same query
-        (the same count as ``Registration.waiting_position``)."""
-        ahead = (
-            Registration.objects.waiting()
-            .filter(event=OuterRef("event"), waiting_rank__lt=OuterRef("waiting_rank"))
-            .order_by()
-            .values("event")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return self.annotate(
-            waiting_pos=Case(
-                When(
-                    status=Registration.Status.WAITING,
-                    waiting_rank__isnull=False,
-                    then=Coalesce(Subquery(ahead, output_field=IntegerField()), 0) + 1,
-                ),
-                default=None,
-                output_field=IntegerField(),
-            )
-        )
+        """``waiting_pos`` on each fetched registration (the same count as ``Registration.waiting_position``),
+        computed after the fetch for those rows alone, so a page of a long list does not count the
+        waiting list of every row before it."""
+        return self.after_fetch(_attach_waiting_positions)
 
 
 class Registration(models.Model):
@@ -569,7 +673,12 @@ class Registration(models.Model):
                 name="registration_waiting_has_rank",
             ),
         ]
-        indexes = [models.Index(fields=["event", "status"], name="registration_event_status_idx")]
+        # Counting an event's registrations by status and its waiting list in rank order; the
+        # organizer's list in registration order, so a deep page skips rows in the index, unsorted.
+        indexes = [
+            models.Index(fields=["event", "status", "waiting_rank"], name="registration_event_status_idx"),
+            models.Index(fields=["event", "created_at", "id"], name="registration_event_created_idx"),
+        ]
 
     def __str__(self):
         return f"{self.user} → {self.event} ({self.status})"

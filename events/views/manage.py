@@ -4,20 +4,23 @@ Every page asks ``events.permissions``; every change goes through ``events.servi
 """
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from events import permissions
 from events.forms import CancelForm, DuplicateForm, EventEditor
-from events.models import City, Event
+from events.models import City, Event, attach_listing_counts
 from events.services import events as event_services
+from events.validation import EARLIEST_DATE
 
 
 def _managed_event(request, pk: int) -> Event:
@@ -36,17 +39,38 @@ def dashboard(request):
     if not permissions.is_platform_admin(user):
         cities = cities.filter(pk__in=permissions.organized_city_ids(user))
     cities = list(cities)
-    events = Event.objects.filter(city__in=cities).for_listing()
-    now = timezone.now()
-    by_city = {city.pk: {"city": city, "upcoming": [], "past": []} for city in cities}
-    for event in events:
-        group = by_city[event.city_id]
-        group["past" if event.ends_at and event.ends_at < now else "upcoming"].append(event)
-    for group in by_city.values():
-        # Undated drafts first: they are the ones still needing work.
-        group["upcoming"].sort(key=lambda e: (e.starts_at is not None, e.starts_at or now, e.pk))
-        group["past"].sort(key=lambda e: (e.starts_at, e.pk), reverse=True)
-    return render(request, "events/manage/dashboard.html", {"groups": list(by_city.values())})
+    return render(request, "events/manage/dashboard.html", {"groups": _dashboard_groups(cities, timezone.now())})
+
+
+# A city's dashboard lists this many events to come and this many past ones; the rest are on the
+# programme (its filters reach any date), so the page costs the same after years of events.
+DASHBOARD_UPCOMING = 100
+DASHBOARD_PAST = 20
+
+
+def _dashboard_groups(cities: list[City], now) -> list[dict]:
+    """Per city: undated drafts first (still needing work), then the next events, then the latest
+    past ones; each list read from the listing index with a limit, counted in one query."""
+    listing = Event.objects.select_related("city").order_by()
+    undated = list(listing.filter(city__in=cities, starts_at__isnull=True).order_by("pk"))
+    groups, shown = [], []
+    for city in cities:
+        coming = list(listing.filter(city=city, ends_at__gte=now).order_by("starts_at", "pk")[: DASHBOARD_UPCOMING + 1])
+        past = list(listing.filter(city=city, ends_at__lt=now).order_by("-starts_at", "-pk")[: DASHBOARD_PAST + 1])
+        group = {
+            "city": city,
+            "upcoming": [e for e in undated if e.city_id == city.pk] + coming[:DASHBOARD_UPCOMING],
+            "more_upcoming": len(coming) > DASHBOARD_UPCOMING,
+            "past": past[:DASHBOARD_PAST],
+            "more_past": len(past) > DASHBOARD_PAST,
+            "programme_url": f"{reverse('events:event_list')}?{urlencode({'city': city.slug})}",
+            "past_programme_url": f"{reverse('events:event_list')}?"
+            f"{urlencode({'city': city.slug, 'date_from': EARLIEST_DATE.isoformat()})}",
+        }
+        shown += group["upcoming"] + group["past"]
+        groups.append(group)
+    attach_listing_counts(shown)
+    return groups
 
 
 @login_required

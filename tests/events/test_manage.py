@@ -624,3 +624,28 @@ def test_duplicate_defaults_to_the_first_week_after_the_event(org_client, riga_e
     assert [timezone.localtime(s.starts_at, RIGA) for s in copy.sessions.all()] == [
         riga(2026, 3, 17, 10), riga(2026, 3, 24, 10),
     ]
+
+
+def test_dashboard_lists_the_next_and_latest_events_and_points_to_the_programme_for_the_rest(
+    org_client, city, monkeypatch
+):
+    from events.views import manage
+
+    monkeypatch.setattr(manage, "DASHBOARD_UPCOMING", 2)
+    monkeypatch.setattr(manage, "DASHBOARD_PAST", 2)
+    now = timezone.now()
+    for n in range(3):
+        EventFactory(city=city, title=f"Coming {n}", sessions__start=now + timedelta(days=10 + n))
+        EventFactory(city=city, title=f"Past {n}", sessions__start=now - timedelta(days=30 + n))
+    draft = EventFactory(city=city, title="Undated draft", status=Event.Status.DRAFT, sessions=0)
+    assert draft.starts_at is None
+
+    page = org_client.get(reverse("events:manage_dashboard")).content.decode()
+
+    # The draft still needing dates first, the next two, the latest two past ones.
+    assert page.index("Undated draft") < page.index("Coming 0") < page.index("Coming 1")
+    assert "Coming 2" not in page
+    assert "Past 0" in page and "Past 1" in page and "Past 2" not in page
+    assert "The latest 2 past events" in page
+    assert "Later events are not listed here." in page and "Older events are not listed here." in page
+    assert f'href="/events/?city={city.slug}&amp;date_from=2000-01-01"' in page

@@ -259,8 +259,9 @@ def _seed(event, organizer, count, questions):
 def test_the_list_costs_the_same_queries_for_3_or_40_registrations(
     client, organizer, city, django_assert_max_num_queries
 ):
-    small, large = EventFactory(city=city, capacity=20), EventFactory(city=city, capacity=20)
-    for event, count in ((small, 3), (large, 40)):  # 40 with capacity 20: half of them waiting
+    # Both with people waiting (3 with capacity 2; 40 with capacity 20: half of them).
+    small, large = EventFactory(city=city, capacity=2), EventFactory(city=city, capacity=20)
+    for event, count in ((small, 3), (large, 40)):
         questions = [
             Question.objects.create(event=event, label=f"Q{n}", kind=Question.Kind.SHORT_TEXT, position=n)
             for n in range(3)
