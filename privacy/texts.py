@@ -49,12 +49,20 @@ class Wording:
     text: str
 
 
+def _city_texts(city) -> dict:
+    """The city's own wordings by kind, read once per city object: a registration page asks for
+    the notice and each optional consent, which were a query each."""
+    texts = getattr(city, "_consent_texts", None)
+    if texts is None:
+        texts = {row.kind: row for row in ConsentText.objects.filter(city=city)}
+        city._consent_texts = texts
+    return texts
+
+
 def wording(kind: str, city=None, language: str | None = None) -> Wording:
     """What a participant reads for ``kind`` (a purpose or ``"notice"``) in ``city``, now."""
     language = language or translation.get_language()
-    row = None
-    if city is not None:
-        row = ConsentText.objects.filter(city=city, kind=kind).first()
+    row = _city_texts(city).get(kind) if city is not None else None
     if row is not None:
         text = (row.text_translations or {}).get(language) or row.text
         return Wording(kind=kind, version=row.version, text=text)

@@ -62,4 +62,5 @@ def consent_text_set(
     row, _created = ConsentText.objects.update_or_create(
         city=city, kind=kind, defaults={"version": version, "text": text, "text_translations": translations}
     )
+    city.__dict__.pop("_consent_texts", None)  # privacy.texts read the city's wordings once per object
     return row

@@ -123,3 +123,14 @@ def test_withdrawing_the_demographics_consent_deletes_the_answers(participant):
     assert not consent_is_active(participant, Purpose.DEMOGRAPHICS)
     with pytest.raises(DemographicsError):
         demographics_save(user=participant, moved_to_country="yes")
+
+
+def test_the_city_wordings_of_a_page_are_read_in_one_query(city, django_assert_num_queries):
+    from events.models import City
+
+    ConsentText.objects.create(city=city, kind=Purpose.PHOTOS, version="riga-3", text="Foto")
+    fresh = City.objects.get(pk=city.pk)
+    with django_assert_num_queries(1):
+        texts = [wording(kind, fresh, "en") for kind in ("notice", Purpose.PHOTOS, Purpose.LISTED, Purpose.INVITATIONS)]
+    assert [t.version for t in texts[:2]] == [NOTICE_VERSION, "riga-3"]
+    assert texts[1].text == "Foto"
