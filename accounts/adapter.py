@@ -45,7 +45,7 @@ class AccountAdapter(DefaultAccountAdapter):
         Keys, codes and their links are handed over as secrets: the stored copy is
         masked and the real one is dropped once sent.
         """
-        from events.services.emails import email_queue_message
+        from outbox.services.emails import email_queue_message
 
         user = context.get("user")
         lang = getattr(user, "preferred_language", None) or translation.get_language()

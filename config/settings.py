@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "accounts",
     "events",
+    "outbox",
     "certificates",
     "rest_framework",
     "django_filters",

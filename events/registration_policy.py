@@ -2,7 +2,8 @@
 
 Pure decisions over facts already loaded (no queries), each answering a reason code, so the
 registration service, the registration pages and the event page's registration box give the
-same answer in the same words. The PostgreSQL one-trip registration decides the ordinary case in
+same answer in the same words. ``RegistrationError`` is how the registration services refuse:
+a reason code and its message. The PostgreSQL one-trip registration decides the ordinary case in
 SQL as well; ``tests/events/test_registration_properties.py`` holds the two to the same answers.
 """
 
@@ -17,6 +18,21 @@ from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from events.models import Event, Registration
+
+class RegistrationError(Exception):
+    """A change the event's state does not allow; ``str()`` is a translated message for the user.
+
+    ``code`` names the reason for callers that branch on it ("closed", "cancelled",
+    "duplicate", "consent", "answers", "not_allowed", "state", "full", "capacity");
+    ``field_errors`` maps question ids to messages when answers are at fault.
+    """
+
+    def __init__(self, message: str, *, code: str = "invalid", field_errors: dict[int, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field_errors = field_errors or {}
+
 
 # Reason codes, in the order they are decided.
 CANCELLED = "cancelled"  # the event is cancelled

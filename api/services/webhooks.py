@@ -24,6 +24,8 @@ from standardwebhooks.webhooks import Webhook as Signer
 
 from api import transport
 from api.models import IdempotencyKey, Webhook, WebhookDelivery, WebhookEventType
+from outbox.dispatch import dispatch
+from outbox.services.emails import email_queue
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +39,14 @@ class WebhookError(Exception):
     """A refused subscription; ``str()`` is a translated message."""
 
 
-def _dispatch(ids: list[int]) -> None:
-    from api.tasks import deliver_webhook
+# The task that sends one delivery (api.tasks).
+DELIVER_TASK = "api.tasks.deliver_webhook"
 
+
+def _dispatch(ids: list[int]) -> None:
+    # No fallback with the broker down: the delivery row waits, and deliver_due_webhooks sends it.
     for delivery_id in ids:
-        deliver_webhook.delay(delivery_id)
+        dispatch(DELIVER_TASK, delivery_id, fallback=False)
 
 
 def webhooks_subscribed(*, city_id: int, event_type: str) -> list[Webhook]:
@@ -81,7 +86,7 @@ def webhook_emit(
             for hook in hooks
         )
         ids = [row.pk for row in rows if row.pk]
-        transaction.on_commit(lambda: _dispatch(ids))
+        _dispatch(ids)
     return len(rows)
 
 
@@ -119,8 +124,6 @@ def next_attempt(*, created_at: datetime, attempts: int, now: datetime) -> datet
 
 def webhook_disable(*, webhook: Webhook, reason: str, code: str = "", failures: int = 0) -> None:
     """Stop sending to a hook and tell its owner by email."""
-    from events.services.emails import email_queue
-
     with transaction.atomic():
         changed = Webhook.objects.filter(pk=webhook.pk, disabled_at__isnull=True).update(
             disabled_at=timezone.now(), disabled_reason=reason[:300]
@@ -228,7 +231,7 @@ def webhook_resend(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             status=WebhookDelivery.Status.PENDING, next_attempt_at=now, claimed_until=None, created_at=now
         )
-        transaction.on_commit(lambda: _dispatch([delivery.pk]))
+        _dispatch([delivery.pk])
     delivery.refresh_from_db()
     return delivery
 

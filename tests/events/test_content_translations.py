@@ -335,7 +335,7 @@ def test_the_admin_lists_titles_in_the_admins_language_and_searches_every_langua
 
 
 def test_the_admin_form_refuses_bad_translations_with_a_message(db):
-    from events.admin import EventAdminForm
+    from accounts.admin_mixins import EventAdminForm
 
     form = EventAdminForm(data={"translations": '{"xx": {"title": "?"}}', "language": "lv"})
     form.is_valid()
@@ -350,7 +350,7 @@ def test_an_email_names_the_event_in_the_recipients_language(city, django_captur
     event = make_event(city, translations={"pl": {"title": "Wieczór sąsiedzki"}})
     with django_capture_on_commit_callbacks(execute=True):
         registration_create(event=event, user=UserFactory(preferred_language="pl"), consent_version=CONSENT_VERSION)
-    from events.models import OutgoingEmail
+    from outbox.models import OutgoingEmail
 
     email = OutgoingEmail.objects.get()
     assert "Wieczór sąsiedzki" in email.subject
@@ -413,7 +413,7 @@ def test_registration_questions_follow_the_chain_and_mark_their_language(client,
 
 
 def test_the_admin_session_form_validates_title_translations(city):
-    from events.admin import SessionAdminForm
+    from accounts.admin_mixins import SessionAdminForm
 
     event = make_event(city)
     session = event.sessions.get()
