@@ -188,10 +188,6 @@ def model_fields(model) -> list[str]:
     return [f.name for f in model._meta.local_fields] + [f.name for f in model._meta.local_many_to_many]
 
 
-def kind_of(label: str, field: str) -> str | None:
-    return FIELDS.get(label, {}).get(field)
-
-
 def exported_fields(label: str) -> list[str]:
     """The fields of an owned model written into its owner's export: all but the secrets of the account."""
     return [name for name in FIELDS[label] if (label, name) not in NEVER_EXPORTED]

@@ -335,7 +335,7 @@ def test_the_admin_lists_titles_in_the_admins_language_and_searches_every_langua
 
 
 def test_the_admin_form_refuses_bad_translations_with_a_message(db):
-    from accounts.admin_mixins import EventAdminForm
+    from events.admin import EventAdminForm
 
     form = EventAdminForm(data={"translations": '{"xx": {"title": "?"}}', "language": "lv"})
     form.is_valid()
@@ -413,7 +413,7 @@ def test_registration_questions_follow_the_chain_and_mark_their_language(client,
 
 
 def test_the_admin_session_form_validates_title_translations(city):
-    from accounts.admin_mixins import SessionAdminForm
+    from events.admin import SessionAdminForm
 
     event = make_event(city)
     session = event.sessions.get()

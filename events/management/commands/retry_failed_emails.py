@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from events.services.registrations import registration_emails_recover
+from events.services.registration_emails import registration_emails_recover
 from outbox.services.emails import email_retry_failed
 
 
