@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-if TYPE_CHECKING:
-    from events.models import Event, Registration
+from events.models import Event, Registration
+
 
 class RegistrationError(Exception):
     """A change the event's state does not allow; ``str()`` is a translated message for the user.
@@ -55,8 +54,6 @@ def registration_refusal(
     ``registered``: they hold an active registration; ``declined``: the organizers rejected an
     earlier one. Organizers adding someone are not bound by the window or an earlier rejection.
     """
-    from events.models import Event
-
     if event.status == Event.Status.CANCELLED:
         return CANCELLED
     if event.status != Event.Status.PUBLISHED:
@@ -74,8 +71,6 @@ def registration_refusal(
 
 def registration_facts(registrations: Iterable[Registration]) -> dict[str, bool]:
     """``registered`` / ``declined`` for ``registration_refusal`` from one person's registrations of an event."""
-    from events.models import Registration
-
     rows = list(registrations)
     return {
         "registered": any(r.is_active for r in rows),

@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from standardwebhooks.webhooks import Webhook as Signer
 
-from api import transport
+from api import permissions, transport
 from api.models import IdempotencyKey, Webhook, WebhookDelivery, WebhookEventType
+from events.models import CityMembership
 from outbox.dispatch import dispatch
 from outbox.services.emails import email_queue
 
@@ -55,8 +56,6 @@ def webhooks_subscribed(*, city_id: int, event_type: str) -> list[Webhook]:
     Only hooks whose owner may still manage the city: like a token, a hook never outlives its
     owner's rights (the same rule as ``events.permissions.can_manage_city``).
     """
-    from events.models import CityMembership
-
     still_organizer = Exists(CityMembership.objects.filter(user=OuterRef("owner"), city=OuterRef("city")))
     hooks = (
         Webhook.objects.active().filter(city_id=city_id)
@@ -220,8 +219,6 @@ def webhook_deliver_due(*, now: datetime | None = None, limit: int = 500) -> int
 
 def webhook_resend(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
     """Send a logged delivery again (same message id, so the receiver can tell it is the same message)."""
-    from api import permissions
-
     if not permissions.can_manage_webhook(actor, delivery.webhook):
         raise WebhookError(_("You cannot manage this webhook."))
     if delivery.webhook.disabled_at is not None:
@@ -237,8 +234,6 @@ def webhook_resend(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
 
 
 def webhook_create(*, owner, city, url: str, event_types: list[str]) -> Webhook:
-    from api import permissions
-
     if not permissions.can_manage_webhooks_of(owner, city):
         raise WebhookError(_("You cannot add webhooks for this city."))
     unknown = set(event_types) - set(WebhookEventType.values)
@@ -253,8 +248,6 @@ def webhook_create(*, owner, city, url: str, event_types: list[str]) -> Webhook:
 
 
 def webhook_set_enabled(*, webhook: Webhook, actor, enabled: bool) -> Webhook:
-    from api import permissions
-
     if not permissions.can_manage_webhook(actor, webhook):
         raise WebhookError(_("You cannot manage this webhook."))
     if enabled:

@@ -20,6 +20,7 @@ from accounts.models import User
 from outbox.dispatch import dispatch
 from outbox.services.emails import email_queue
 from privacy.classification import OWNERS, exported_fields
+from privacy.export import build_zip
 from privacy.models import DataExport
 
 logger = logging.getLogger(__name__)
@@ -91,8 +92,6 @@ def user_export_request(*, user: User) -> DataExport:
 
 def user_export_build(*, export_id: int) -> DataExport | None:
     """Build the ZIP of one export request and email its one-use link (masked once sent)."""
-    from privacy.export import build_zip
-
     export = DataExport.objects.select_related("user").filter(pk=export_id, status=DataExport.Status.PENDING).first()
     if export is None:
         return None
