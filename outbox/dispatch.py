@@ -14,7 +14,9 @@ runs after the current transaction commits (at once outside one):
   (the default without a broker) — or right here when it is off (the tests) or when this
   already runs on a background thread. ``long=True`` jobs (a certificate batch) leave the
   request whatever ``EMAILS_IN_BACKGROUND_THREAD`` says, on threads of their own, unless
-  ``BACKGROUND_LONG_JOBS`` is off (tests run them in place).
+  ``BACKGROUND_LONG_JOBS`` is off (tests run them in place). ``background=False`` work runs
+  right here in any case: it must see the rows as they are now (an event change's notice goes
+  to those registered when the change was made, not to whoever registers meanwhile).
 
 In this process the task runs through Celery's eager ``apply`` (the task sees
 ``request.is_eager``), or ``in_process`` when the caller has a cheaper way to do the same
@@ -55,8 +57,8 @@ def _in_process(task_name: str, args: tuple, kwargs: dict, in_process: Callable[
     return lambda: _task(task_name).apply(args=args, kwargs=kwargs)
 
 
-def _leaves_request(long: bool) -> bool:
-    if on_background_thread():
+def _leaves_request(long: bool, background: bool) -> bool:
+    if not background or on_background_thread():
         return False  # already off the request: no need to hand over again
     if long:
         return bool(getattr(settings, "BACKGROUND_LONG_JOBS", True))
@@ -69,6 +71,7 @@ def run_now(
     in_process: Callable[[], Any] | None = None,
     fallback: bool = True,
     long: bool = False,
+    background: bool = True,
     **kwargs: Any,
 ) -> None:
     """``dispatch`` without waiting for a commit: hand the work over (or do it) now."""
@@ -83,7 +86,7 @@ def run_now(
                 logger.warning("Broker unavailable; %s left for the periodic job", label, exc_info=True)
                 return
             logger.warning("Broker unavailable; running %s in process", label, exc_info=True)
-    if _leaves_request(long):
+    if _leaves_request(long, background):
         run_in_background(local, label=label, long=long)
     else:
         local()
@@ -95,9 +98,12 @@ def dispatch(
     in_process: Callable[[], Any] | None = None,
     fallback: bool = True,
     long: bool = False,
+    background: bool = True,
     **kwargs: Any,
 ) -> None:
     """Run the Celery task ``task_name`` with ``args`` / ``kwargs`` once the current transaction
     commits, in a worker or in this process (see the module's docstring)."""
-    job = partial(run_now, task_name, *args, in_process=in_process, fallback=fallback, long=long, **kwargs)
+    job = partial(
+        run_now, task_name, *args, in_process=in_process, fallback=fallback, long=long, background=background, **kwargs
+    )
     transaction.on_commit(job, robust=True)

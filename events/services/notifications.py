@@ -72,9 +72,12 @@ def _notify_all(*, event_id: int, template: str, calendar_method: str, context: 
 
 def _fan_out(*, event_id: int, template: str, calendar_method: str, context: dict) -> None:
     # A big event means hundreds of emails: with workers, the organizer's request
-    # only hands over the event id. (Called after the change's commit already.)
+    # only hands over the event id. (Called after the change's commit already.) Without
+    # workers the list of recipients is read here and now, as the change left it; each
+    # email still leaves on the background threads.
     run_now(
         NOTIFY_TASK,
+        background=False,
         event_id=event_id,
         template=template,
         calendar_method=calendar_method,

@@ -114,3 +114,30 @@ def test_a_certificate_batch_runs_on_the_background_executor_which_a_stop_waits_
     [(thread, kwargs)] = ran
     assert thread.startswith("epi-background-long")
     assert (kwargs["part"], kwargs["parts"]) == (0, 1)
+
+
+def test_every_task_the_code_dispatches_is_a_registered_celery_task():
+    """Services name their tasks by string (they never import a tasks module): a typo or a
+    renamed task would only show when the work is due, so every name is checked here."""
+    import re
+    from pathlib import Path
+
+    from outbox.dispatch import _task
+
+    root = Path(__file__).resolve().parents[2]
+    names = {
+        name
+        for package in ("api", "certificates", "events", "outbox", "privacy", "surveys")
+        for path in (root / package).rglob("*.py")
+        for name in re.findall(r'^[A-Z_]+_TASK = "([\w.]+)"', path.read_text(), re.M)
+    }
+    assert len(names) == 7
+    for name in sorted(names):
+        assert _task(name).name == name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_work_that_must_see_the_rows_as_they_are_now_stays_here(settings):
+    settings.EMAILS_IN_BACKGROUND_THREAD = True
+    dispatch("tests.outbox.record", "now", background=False)
+    assert done == [(threading.current_thread().name, "now")]
