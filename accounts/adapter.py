@@ -11,6 +11,8 @@ from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.translation import gettext
 
+from outbox.services.emails import email_queue_message
+
 from .client_ip import client_address, limit_key
 
 REDIRECT_FIELD = "next"
@@ -45,8 +47,6 @@ class AccountAdapter(DefaultAccountAdapter):
         Keys, codes and their links are handed over as secrets: the stored copy is
         masked and the real one is dropped once sent.
         """
-        from events.services.emails import email_queue_message
-
         user = context.get("user")
         lang = getattr(user, "preferred_language", None) or translation.get_language()
         with translation.override(lang):

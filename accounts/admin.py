@@ -10,7 +10,7 @@ from django.contrib.sites.models import Site
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from events.admin import AdminInputGuardMixin, PlatformAdminMixin
+from accounts.admin_mixins import AdminInputGuardMixin, PlatformAdminMixin
 from events.models import CityMembership
 
 from . import permissions

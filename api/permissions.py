@@ -41,10 +41,6 @@ def token_city_allows(token: ApiToken, city: City) -> bool:
     return token.city_id is None or token.city_id == city.pk
 
 
-def token_can_manage_city(token: ApiToken, city: City) -> bool:
-    return token_city_allows(token, city) and event_permissions.can_manage_city(token.owner, city)
-
-
 def token_can_manage_event(token: ApiToken, event: Event) -> bool:
     return token_city_allows(token, event.city) and event_permissions.can_manage_event(token.owner, event)
 

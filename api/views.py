@@ -27,8 +27,12 @@ from events.exports import CSV_MIMETYPE, XLSX_MIMETYPE, registration_table, tabl
 from events.models import Attendance, City, Event, Question, Registration, Session
 from events.services.attendance import AttendanceError, attendance_mark
 from events.services.events import EventError, event_cancel, event_publish
-from events.services.registration_admin import registration_add_by_email, registrations_for_admin
-from events.services.registrations import RegistrationError, registration_cancel
+from events.services.registrations import (
+    RegistrationError,
+    registration_add_by_email,
+    registration_cancel,
+    registrations_for_admin,
+)
 
 LANG_PARAMETER = OpenApiParameter(
     "lang", OpenApiTypes.STR, description="A site language (falls back like the pages), or `all` for every translation."

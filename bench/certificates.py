@@ -125,7 +125,7 @@ def _setup_django(workdir: Path, migrate: bool = True) -> None:
     from django.conf import settings
 
     django.setup()
-    settings.CERTIFICATES_EAGER_IN_THREAD = False
+    settings.BACKGROUND_LONG_JOBS = False
     if migrate:
         from django.core.management import call_command
 

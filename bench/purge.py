@@ -188,7 +188,8 @@ def main() -> int:
     import django
 
     django.setup()
-    from events.models import Answer, OutgoingEmail, Registration
+    from events.models import Answer, Registration
+    from outbox.models import OutgoingEmail
     from privacy.services import retention
 
     started = time.perf_counter()

@@ -353,7 +353,7 @@ def registration_job(event_id, form, person):
 
 
 def wait_for_emails(event_id: int, expected: int, timeout: float = 120) -> None:
-    from events.models import OutgoingEmail
+    from outbox.models import OutgoingEmail
 
     deadline = time.monotonic() + timeout
     while OutgoingEmail.objects.filter(event_id=event_id, status="sent").count() < expected:
@@ -364,7 +364,7 @@ def wait_for_emails(event_id: int, expected: int, timeout: float = 120) -> None:
 
 def drain_with_worker(args, env, event_id, expected: int) -> tuple[float, int]:
     """Start a Celery worker and wait until every registration email is sent; (seconds, sent)."""
-    from events.models import OutgoingEmail
+    from outbox.models import OutgoingEmail
 
     worker = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "celery"), "-A", "config", "worker", "--concurrency", "2",
@@ -459,7 +459,8 @@ def main():
 
     from django.db.models import Count, Q
 
-    from events.models import OutgoingEmail, Registration
+    from events.models import Registration
+    from outbox.models import OutgoingEmail
 
     rows = Registration.objects.filter(event_id=data["event_id"])
     counts = rows.aggregate(

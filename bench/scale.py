@@ -286,8 +286,8 @@ def measure(ids: dict, repeat: int) -> dict:
     from django.utils import timezone
 
     from accounts.models import User
-    from events.background import background_wait
     from events.models import Event, Registration
+    from outbox.background import background_wait
 
     heavy = User.objects.get(pk=ids["heavy"])
     organizer = User.objects.get(pk=ids["organizer"])

@@ -12,10 +12,10 @@ from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_mixins import ReadOnlyMixin
 from certificates.models import Certificate, CertificateBatch
 from certificates.services import certificates as certificate_services
 from events import permissions
-from events.admin import ReadOnlyMixin
 from events.validation import CleanInputMixin
 
 

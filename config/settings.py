@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "accounts",
     "events",
+    "outbox",
     "certificates",
     "rest_framework",
     "django_filters",
@@ -135,9 +136,11 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
-# Without workers, registration emails are rendered and sent on a background thread
-# of the web process, after the response (events/background.py).
+# Without workers, emails and other after-commit work run on background threads of the web
+# process, after the response (outbox.dispatch decides, outbox/background.py runs them).
 EMAILS_IN_BACKGROUND_THREAD = env.bool("EMAILS_IN_BACKGROUND_THREAD", default=not REDIS_URL)
+# Without workers, long jobs (certificate batches) always leave the request, on threads of their own.
+BACKGROUND_LONG_JOBS = True
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -5,7 +5,8 @@ Django's per-model permission rows, so the admin and the site agree on roles. Re
 every change that has a door goes through it: events and sessions through
 ``events.services.events`` (so dates, calendar SEQUENCEs and participant notices stay right),
 publishing and cancelling as actions calling the same services. Registrations, answers,
-attendance and outgoing emails are read-only here: their state changes through their services.
+and attendance are read-only here: their state changes through their services (outgoing
+emails are in ``outbox.admin``).
 """
 
 from __future__ import annotations
@@ -15,17 +16,14 @@ from contextlib import nullcontext
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import models
 from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from events import permissions
+from accounts.admin_mixins import PlatformAdminMixin, ReadOnlyMixin
 from events.content import search_terms
 from events.models import (
     Answer,
@@ -33,113 +31,13 @@ from events.models import (
     City,
     CityMembership,
     Event,
-    OutgoingEmail,
     Question,
     Registration,
     Session,
 )
-from events.services import emails as email_services
 from events.services import events as event_services
 from events.templatetags.events_tags import local_datetime
 from events.validation import TRANSLATIONS_JSON_MAX_LENGTH, SafeModelForm
-
-
-class _ValidChoicesAutocompleteMixin:
-    """Django's autocomplete widgets look up the submitted ids as they are: drop those that are no ids."""
-
-    def optgroups(self, name, value, attr=None):
-        remote = self.field.remote_field
-        # The same field Django's AutocompleteMixin.optgroups looks the values up by.
-        to_field = getattr(remote, "field_name", self.field.model._meta.pk.attname)
-        to_python = remote.model._meta.get_field(to_field).to_python
-        valid = []
-        for item in value:
-            try:
-                to_python(item)
-            except ValidationError:
-                continue
-            valid.append(item)
-        return super().optgroups(name, valid, attr)
-
-
-class _SafeAutocompleteSelect(_ValidChoicesAutocompleteMixin, AutocompleteSelect):
-    pass
-
-
-class _SafeAutocompleteSelectMultiple(_ValidChoicesAutocompleteMixin, AutocompleteSelectMultiple):
-    pass
-
-
-class AdminInputGuardMixin:
-    """Tampered admin posts get a message, not a 500 (the fuzz test in tests/test_fuzz.py posts them)."""
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if isinstance(db_field, models.JSONField):
-            # Texts in other languages, typed as JSON: bounded like every other text input.
-            kwargs.setdefault("max_length", TRANSLATIONS_JSON_MAX_LENGTH)
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        widget = getattr(getattr(formfield, "widget", None), "widget", None)
-        for plain, safe in ((AutocompleteSelectMultiple, _SafeAutocompleteSelectMultiple),
-                            (AutocompleteSelect, _SafeAutocompleteSelect)):
-            if type(widget) is plain:
-                widget.__class__ = safe
-                break
-        return formfield
-
-    def response_action(self, request, queryset):
-        pk = self.model._meta.pk
-        low, high = connection.ops.integer_field_range(pk.get_internal_type())
-        try:
-            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
-                number = pk.to_python(value)
-                # A number no column can hold is no row either (SQLite refuses it with an OverflowError).
-                if isinstance(number, int) and (
-                    (low is not None and number < low) or (high is not None and number > high)
-                ):
-                    raise ValidationError("out of range")
-        except ValidationError:
-            self.message_user(
-                request, gettext("The selection was sent incomplete. Reload the list and try again."), messages.WARNING
-            )
-            return HttpResponseRedirect(request.get_full_path())
-        return super().response_action(request, queryset)
-
-
-class PlatformAdminMixin(AdminInputGuardMixin):
-    """Every platform admin may use these pages; nobody else may."""
-
-    def has_module_permission(self, request):
-        return permissions.is_platform_admin(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return permissions.is_platform_admin(request.user)
-
-    def has_add_permission(self, request, *args):
-        return permissions.is_platform_admin(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return permissions.is_platform_admin(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return permissions.is_platform_admin(request.user)
-
-
-class ReadOnlyMixin(PlatformAdminMixin):
-    """Visible to platform admins, changed only by services.
-
-    Refusing delete here also stops the admin from deleting an event, session or
-    registration that still has rows of this kind: Django lists them as protected.
-    """
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # Cities -------------------------------------------------------------------------------------------
 
@@ -485,26 +383,3 @@ class AttendanceAdmin(ReadOnlyMixin, admin.ModelAdmin):
 admin.site.register(Question, QuestionAdmin)
 admin.site.register(Answer, AnswerAdmin)
 admin.site.register(Attendance, AttendanceAdmin)
-
-
-@admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["created_at", "to_email", "template", "language", "status", "attempts", "sent_at"]
-    list_filter = ["status", "template", "language"]
-    search_fields = ["to_email", "subject", "template"]
-    date_hierarchy = "created_at"
-    actions = ["retry"]
-    # body_text is the stored copy, with any secret masked; the real bodies of a secret
-    # email (secret_text / secret_html, emptied once sent) are never shown.
-    exclude = ["body_html", "calendar_body", "secret_text", "secret_html"]
-
-    @admin.action(description=_("Send the selected failed emails again"))
-    def retry(self, request, queryset):
-        failed = list(queryset.filter(status=OutgoingEmail.Status.FAILED))
-        for email in failed:
-            email_services.email_retry(email=email)
-        self.message_user(
-            request,
-            ngettext("%(count)d email queued again.", "%(count)d emails queued again.", len(failed))
-            % {"count": len(failed)},
-        )

@@ -12,7 +12,7 @@ class EventsConfig(AppConfig):
         # The admin registered them all in its own ready(), which runs first (INSTALLED_APPS order).
         from django.contrib import admin
 
-        from events.admin import AdminInputGuardMixin
+        from accounts.admin_mixins import AdminInputGuardMixin
 
         for model_admin in admin.site._registry.values():
             cls = type(model_admin)

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Question, Registration
-from events.services.registration_admin import (
+from events.services.questions import (
     CHOICE_KINDS,
     CHOICES_TEXT_MAX_LENGTH,
     MAX_CHOICE_VALUE_LENGTH,

@@ -2,7 +2,8 @@
 
 Pure decisions over facts already loaded (no queries), each answering a reason code, so the
 registration service, the registration pages and the event page's registration box give the
-same answer in the same words. The PostgreSQL one-trip registration decides the ordinary case in
+same answer in the same words. ``RegistrationError`` is how the registration services refuse:
+a reason code and its message. The PostgreSQL one-trip registration decides the ordinary case in
 SQL as well; ``tests/events/test_registration_properties.py`` holds the two to the same answers.
 """
 
@@ -10,13 +11,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-if TYPE_CHECKING:
-    from events.models import Event, Registration
+from events.models import Event, Registration
+
+
+class RegistrationError(Exception):
+    """A change the event's state does not allow; ``str()`` is a translated message for the user.
+
+    ``code`` names the reason for callers that branch on it ("closed", "cancelled",
+    "duplicate", "consent", "answers", "not_allowed", "state", "full", "capacity");
+    ``field_errors`` maps question ids to messages when answers are at fault.
+    """
+
+    def __init__(self, message: str, *, code: str = "invalid", field_errors: dict[int, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field_errors = field_errors or {}
+
 
 # Reason codes, in the order they are decided.
 CANCELLED = "cancelled"  # the event is cancelled
@@ -39,8 +54,6 @@ def registration_refusal(
     ``registered``: they hold an active registration; ``declined``: the organizers rejected an
     earlier one. Organizers adding someone are not bound by the window or an earlier rejection.
     """
-    from events.models import Event
-
     if event.status == Event.Status.CANCELLED:
         return CANCELLED
     if event.status != Event.Status.PUBLISHED:
@@ -58,8 +71,6 @@ def registration_refusal(
 
 def registration_facts(registrations: Iterable[Registration]) -> dict[str, bool]:
     """``registered`` / ``declined`` for ``registration_refusal`` from one person's registrations of an event."""
-    from events.models import Registration
-
     rows = list(registrations)
     return {
         "registered": any(r.is_active for r in rows),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from events.admin import PlatformAdminMixin, ReadOnlyMixin
+from accounts.admin_mixins import PlatformAdminMixin, ReadOnlyMixin
 from privacy.models import AuditHold, Consent, ConsentText, DataExport, DeletionRequest, PurgeRun, RetentionPolicy
 
 

@@ -75,7 +75,7 @@ FIELDS: dict[str, dict[str, str]] = {
     "events.Question": _fields(OP, "id event label label_translations help_text kind required sensitive choices position"),
     "events.Answer": {**_fields(OP, "id registration question"), **_fields(S, "value")},
     "events.Attendance": {**_fields(OP, "id session registration"), **_fields(P, "present method marked_by marked_at")},
-    "events.OutgoingEmail": {
+    "outbox.OutgoingEmail": {
         **_fields(OP, "id event template language is_secret calendar_method attachment_mimetype dedupe_key status "
                      "attempts last_error"),
         **_fields(P, "user to_email subject body_text body_html calendar_body attachment_name attachment_path "
@@ -161,7 +161,7 @@ OWNERS: dict[str, str] = {
     "events.Registration": "user",
     "events.Answer": "registration__user",
     "events.Attendance": "registration__user",
-    "events.OutgoingEmail": "user",
+    "outbox.OutgoingEmail": "user",
     "certificates.Certificate": "holder",
     "privacy.Consent": "user",
     "privacy.DemographicProfile": "user",
@@ -173,11 +173,11 @@ OWNERS: dict[str, str] = {
 # Fields never written into an export, even the owner's: secrets of the account itself.
 NEVER_EXPORTED = {
     ("accounts.User", "password"),
-    ("events.OutgoingEmail", "secret_text"),
-    ("events.OutgoingEmail", "secret_html"),
+    ("outbox.OutgoingEmail", "secret_text"),
+    ("outbox.OutgoingEmail", "secret_html"),
     ("privacy.DataExport", "token_hash"),
     ("privacy.DeletionRequest", "undo_token_hash"),
-    ("events.OutgoingEmail", "attachment_path"),
+    ("outbox.OutgoingEmail", "attachment_path"),
     ("privacy.DataExport", "file_path"),
     ("surveys.SurveyInvitation", "token"),
 }
@@ -186,10 +186,6 @@ NEVER_EXPORTED = {
 def model_fields(model) -> list[str]:
     """The fields the registry must classify: local concrete fields and many-to-many fields."""
     return [f.name for f in model._meta.local_fields] + [f.name for f in model._meta.local_many_to_many]
-
-
-def kind_of(label: str, field: str) -> str | None:
-    return FIELDS.get(label, {}).get(field)
 
 
 def exported_fields(label: str) -> list[str]:

@@ -10,10 +10,6 @@ def can_edit_retention(user: User, city: City) -> bool:
     return event_permissions.can_manage_city(user, city)
 
 
-def can_set_audit_hold(user: User) -> bool:
-    return event_permissions.is_platform_admin(user)
-
-
 def can_download_export(user: User, export) -> bool:
     """Only the person it is about, signed in: a forwarded link is useless to anyone else."""
     return user.is_authenticated and export.user_id == user.pk

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from events.models import Answer, City, OutgoingEmail, Registration
+from events.models import Answer, City, Registration
+from outbox.models import OutgoingEmail
 from privacy import permissions
 from privacy.forms import ConsentTextForm, DeletionForm, DemographicsForm, RetentionPolicyForm
 from privacy.models import Consent, ConsentText, DataExport, DemographicProfile, PurgeRun, Purpose, RetentionPolicy

@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from certificates.models import Certificate, CertificateBatch
-from events.models import Answer, Attendance, City, CityMembership, Event, OutgoingEmail, Question, Registration
+from events.models import Answer, Attendance, City, CityMembership, Event, Question, Registration
+from outbox.models import OutgoingEmail
 from privacy.models import AuditHold, Consent, ConsentText, DataExport, DeletionRequest, PurgeRun, RetentionPolicy
 from tests.factories import CityFactory, EventFactory, OrganizerFactory, RegistrationFactory, UserFactory
 

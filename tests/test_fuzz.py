@@ -26,7 +26,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from events.models import Event, OutgoingEmail, Question, Registration
+from events.models import Event, Question, Registration
+from outbox.models import OutgoingEmail
 from tests.factories import EventFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

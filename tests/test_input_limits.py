@@ -16,7 +16,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from events.models import Question
-from events.services.registration_admin import CHOICES_TEXT_MAX_LENGTH
+from events.services.questions import CHOICES_TEXT_MAX_LENGTH
 from tests.factories import CityFactory
 
 OUR_APPS = ("accounts", "events", "certificates")
@@ -26,13 +26,13 @@ FORM_MODULES = [
 ]
 # Written by the application, never typed by anyone: rendered emails, error reports, rendered Markdown.
 SYSTEM_WRITTEN = {
-    "events.OutgoingEmail.body_text", "events.OutgoingEmail.body_html", "events.OutgoingEmail.calendar_body",
-    "events.OutgoingEmail.last_error", "certificates.CertificateBatch.error",
+    "outbox.OutgoingEmail.body_text", "outbox.OutgoingEmail.body_html", "outbox.OutgoingEmail.calendar_body",
+    "outbox.OutgoingEmail.last_error", "certificates.CertificateBatch.error",
     "events.City.narrative_html", "events.Event.description_html",
     # Derived by the event services from texts that are bounded themselves.
     "events.Event.search_text",
     # The real body of a secret email until it is sent; written by the email services only.
-    "events.OutgoingEmail.secret_text", "events.OutgoingEmail.secret_html",
+    "outbox.OutgoingEmail.secret_text", "outbox.OutgoingEmail.secret_html",
     # The signed credential, built and signed by certificates.credentials.
     "certificates.Certificate.credential_jwt",
 }

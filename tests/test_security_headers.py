@@ -18,7 +18,8 @@ from config.middleware import (
     CONTENT_SECURITY_POLICY,
     PERMISSIONS_POLICY,
 )
-from events.models import OutgoingEmail, Question, Registration
+from events.models import Question, Registration
+from outbox.models import OutgoingEmail
 from tests.events.test_permissions import PAGES as EVENT_PAGES
 from tests.events.test_permissions import ROLES
 from tests.factories import EventFactory, RegistrationFactory, UserFactory
@@ -141,8 +142,8 @@ ADMIN_PAGES = [
     ("admin events", lambda w: reverse("admin:events_event_changelist")),
     ("admin event", lambda w: reverse("admin:events_event_change", args=[w["published"].pk])),
     ("admin new event", lambda w: reverse("admin:events_event_add")),
-    ("admin emails", lambda w: reverse("admin:events_outgoingemail_changelist")),
-    ("admin email", lambda w: reverse("admin:events_outgoingemail_change", args=[w["email"].pk])),
+    ("admin emails", lambda w: reverse("admin:outbox_outgoingemail_changelist")),
+    ("admin email", lambda w: reverse("admin:outbox_outgoingemail_change", args=[w["email"].pk])),
     ("admin users", lambda w: reverse("admin:accounts_user_changelist")),
     ("admin cities", lambda w: reverse("admin:events_city_changelist")),
 ]

@@ -21,8 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook as Signer
 
-from api import transport
+from api import permissions, transport
 from api.models import IdempotencyKey, Webhook, WebhookDelivery, WebhookEventType
+from events.models import CityMembership
+from outbox.dispatch import dispatch
+from outbox.services.emails import email_queue
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +39,14 @@ class WebhookError(Exception):
     """A refused subscription; ``str()`` is a translated message."""
 
 
-def _dispatch(ids: list[int]) -> None:
-    from api.tasks import deliver_webhook
+# The task that sends one delivery (api.tasks).
+DELIVER_TASK = "api.tasks.deliver_webhook"
 
+
+def _dispatch(ids: list[int]) -> None:
+    # No fallback with the broker down: the delivery row waits, and deliver_due_webhooks sends it.
     for delivery_id in ids:
-        deliver_webhook.delay(delivery_id)
+        dispatch(DELIVER_TASK, delivery_id, fallback=False)
 
 
 def webhooks_subscribed(*, city_id: int, event_type: str) -> list[Webhook]:
@@ -49,8 +55,6 @@ def webhooks_subscribed(*, city_id: int, event_type: str) -> list[Webhook]:
     Only hooks whose owner may still manage the city: like a token, a hook never outlives its
     owner's rights (the same rule as ``events.permissions.can_manage_city``).
     """
-    from events.models import CityMembership
-
     still_organizer = Exists(CityMembership.objects.filter(user=OuterRef("owner"), city=OuterRef("city")))
     hooks = (
         Webhook.objects.active().filter(city_id=city_id)
@@ -80,7 +84,7 @@ def webhook_emit(
             for hook in hooks
         )
         ids = [row.pk for row in rows if row.pk]
-        transaction.on_commit(lambda: _dispatch(ids))
+        _dispatch(ids)
     return len(rows)
 
 
@@ -119,8 +123,6 @@ def next_attempt(*, created_at: datetime, attempts: int, now: datetime) -> datet
 def webhook_disable(*, webhook: Webhook, reason: str, failures: int = 0) -> None:
     """Stop sending to a hook and tell its owner by email. ``reason``: a ``Webhook.DisabledReason``,
     stored as a code and put into words in the language of whoever reads it."""
-    from events.services.emails import email_queue
-
     with transaction.atomic():
         changed = Webhook.objects.filter(pk=webhook.pk, disabled_at__isnull=True).update(
             disabled_at=timezone.now(), disabled_reason=reason
@@ -210,8 +212,6 @@ def webhook_deliver_due(*, now: datetime | None = None, limit: int = 500) -> int
 
 def webhook_resend(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
     """Send a logged delivery again (same message id, so the receiver can tell it is the same message)."""
-    from api import permissions
-
     if not permissions.can_manage_webhook(actor, delivery.webhook):
         raise WebhookError(_("You cannot manage this webhook."))
     if delivery.webhook.disabled_at is not None:
@@ -221,14 +221,12 @@ def webhook_resend(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             status=WebhookDelivery.Status.PENDING, next_attempt_at=now, claimed_until=None, created_at=now
         )
-        transaction.on_commit(lambda: _dispatch([delivery.pk]))
+        _dispatch([delivery.pk])
     delivery.refresh_from_db()
     return delivery
 
 
 def webhook_create(*, owner, city, url: str, event_types: list[str]) -> Webhook:
-    from api import permissions
-
     if not permissions.can_manage_webhooks_of(owner, city):
         raise WebhookError(_("You cannot add webhooks for this city."))
     unknown = set(event_types) - set(WebhookEventType.values)
@@ -243,8 +241,6 @@ def webhook_create(*, owner, city, url: str, event_types: list[str]) -> Webhook:
 
 
 def webhook_set_enabled(*, webhook: Webhook, actor, enabled: bool) -> Webhook:
-    from api import permissions
-
     if not permissions.can_manage_webhook(actor, webhook):
         raise WebhookError(_("You cannot manage this webhook."))
     if enabled:

@@ -46,10 +46,13 @@ from certificates.models import (
 from certificates.services.credentials import credentials_attach, status_list_forget
 from certificates.services.eligibility import hours_from, registrations_with_attendance
 from events.models import City, Event, Registration, Session
-from events.services.emails import email_queue
+from outbox.dispatch import dispatch
+from outbox.services.emails import email_queue
 
 logger = logging.getLogger(__name__)
 
+# The task that runs one part of a batch (certificates.tasks).
+BATCH_TASK = "certificates.tasks.issue_certificate_batch"
 # Certificates laid out per document and written per transaction: large enough to
 # amortise WeasyPrint's fixed costs, small enough that memory stays flat.
 CHUNK_SIZE = 25
@@ -401,10 +404,10 @@ def batch_parts() -> int:
 def certificate_batch_start(*, event: Event, actor: User | None) -> CertificateBatch:
     """Start issuing to everyone eligible; returns at once, the work runs after commit.
 
-    Clicking twice, or two trainers at once, gives the same running job.
+    Clicking twice, or two trainers at once, gives the same running job. Without workers the
+    job runs on a background thread of this process (a long job: the trainer's page answers at
+    once and polls); it is resumable, so a process that exits mid-way loses nothing but time.
     """
-    from certificates.tasks import dispatch_batch
-
     now = timezone.now()
     with transaction.atomic():
         locked = Event.objects.lock(event.pk)
@@ -424,8 +427,9 @@ def certificate_batch_start(*, event: Event, actor: User | None) -> CertificateB
             batch.finished_at = now
             batch.save(update_fields=["status", "finished_at", "updated_at"])
             return batch
-        batch_id, parts = batch.pk, batch.parts
-        transaction.on_commit(lambda: dispatch_batch(batch_id, parts))
+        # One task per part: a worker with --concurrency 2 lays out two groups of PDFs at once.
+        for part in range(batch.parts):
+            dispatch(BATCH_TASK, batch.pk, part, batch.parts, long=True)
     return batch
 
 

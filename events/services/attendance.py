@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from events.models import Attendance, Registration, Session
+from events.services.registrations import RegistrationError, registration_add_by_email
 
 # Participants arrive early; a room code shown on the screen before the start must already work.
 SELF_CHECKIN_OPENS_BEFORE = timedelta(minutes=30)
@@ -264,9 +265,6 @@ def attendance_add_walk_in(*, session: Session, email: str, actor: User, full_na
     A registration that would not be confirmed (the event is full) is rolled back
     whole, account included, with a message saying what to do.
     """
-    from events.services.registration_admin import registration_add_by_email
-    from events.services.registrations import RegistrationError
-
     address = " ".join((email or "").split())
     try:
         validate_email(address)

@@ -22,6 +22,8 @@ from api.programme import programme_changed
 from api.services.webhooks import webhook_emit
 from events.content import search_text_for
 from events.models import City, Event, Session
+from events.services import notifications
+from events.services.registrations import event_change_capacity
 from events.validation import EARLIEST_DATE, LATEST_DATE, validate_programme_date
 
 # Changing any of these moves the event in participants' calendars.
@@ -123,8 +125,6 @@ class _ChangedNotification:
         self.event_id = event_id
 
     def __call__(self) -> None:
-        from events.services import notifications
-
         notifications.event_changed_notify(event_id=self.event_id)
 
 
@@ -232,8 +232,6 @@ def event_update(
     if "capacity" in fields:
         capacity = fields.pop("capacity")
         if capacity != event.capacity:
-            from events.services.registrations import event_change_capacity
-
             event.capacity = event_change_capacity(event=event, capacity=capacity).capacity
     # Decimal("56.95") and the stored Decimal("56.950000") are the same place: compare values, not text.
     place_changed = any(getattr(event, name) != fields[name] for name in PLACE_FIELDS if name in fields)
@@ -299,8 +297,6 @@ def event_cancel(*, event: Event, actor: User | None, reason: str = "") -> Event
     programme_changed()
     _webhook(WebhookEventType.EVENT_CANCELLED, locked)
     Session.objects.filter(event=locked).update(sequence=F("sequence") + 1, updated_at=now)
-    from events.services import notifications
-
     event_id = locked.pk
     transaction.on_commit(lambda: notifications.event_cancelled_notify(event_id=event_id, reason=reason))
     return locked
@@ -458,8 +454,6 @@ class _WithdrawnNotification:
         self.sessions: list[dict[str, Any]] = []
 
     def __call__(self) -> None:
-        from events.services import notifications
-
         notifications.sessions_withdrawn_notify(event_id=self.event_id, sessions=self.sessions)
 
 

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
-from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from events.invitations import registration_invitation, withdrawn_sessions
 from events.models import Event, Registration, Session
+from outbox.dispatch import run_now
+from outbox.services.emails import email_queue
 
 logger = logging.getLogger(__name__)
 
 REMINDER_HORIZON = timedelta(hours=24)
+# The task that emails everyone registered for an event (events.tasks).
+NOTIFY_TASK = "events.tasks.notify_registrations"
 
 
 def _active_registrations(event: Event):
@@ -30,9 +35,6 @@ def _active_registrations(event: Event):
 
 
 def _notify_all(*, event_id: int, template: str, calendar_method: str, context: dict) -> int:
-    from events.invitations import registration_invitation
-    from events.services.emails import email_queue
-
     event = Event.objects.select_related("city").filter(pk=event_id).first()
     if event is None:
         return 0
@@ -40,8 +42,6 @@ def _notify_all(*, event_id: int, template: str, calendar_method: str, context: 
     withdrawn = context.get("withdrawn")
     if withdrawn is not None:
         # Deleted sessions: the email and its CANCEL speak of them only, not of the remaining ones.
-        from events.invitations import withdrawn_sessions
-
         context = {**context, "withdrawn": withdrawn_sessions(event=event, data=withdrawn)}
     queued = 0
     for registration in _active_registrations(event):
@@ -72,18 +72,20 @@ def _notify_all(*, event_id: int, template: str, calendar_method: str, context: 
 
 def _fan_out(*, event_id: int, template: str, calendar_method: str, context: dict) -> None:
     # A big event means hundreds of emails: with workers, the organizer's request
-    # only hands over the event id.
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        from events.tasks import notify_registrations
-
-        try:
-            notify_registrations.delay(
-                event_id=event_id, template=template, calendar_method=calendar_method, context=context
-            )
-            return
-        except Exception:
-            logger.warning("Broker unavailable; notifying event %s in process", event_id, exc_info=True)
-    _notify_all(event_id=event_id, template=template, calendar_method=calendar_method, context=context)
+    # only hands over the event id. (Called after the change's commit already.) Without
+    # workers the list of recipients is read here and now, as the change left it; each
+    # email still leaves on the background threads.
+    run_now(
+        NOTIFY_TASK,
+        background=False,
+        event_id=event_id,
+        template=template,
+        calendar_method=calendar_method,
+        context=context,
+        in_process=partial(
+            _notify_all, event_id=event_id, template=template, calendar_method=calendar_method, context=context
+        ),
+    )
 
 
 def sessions_withdrawn_notify(*, event_id: int, sessions: list[dict]) -> None:
@@ -114,8 +116,6 @@ def reminders_send(*, now: datetime | None = None, horizon: timedelta = REMINDER
     Safe to run as often as wanted: each (registration, session) pair has its own
     dedupe key, so a second run queues nothing. Returns how many emails were queued.
     """
-    from events.services.emails import email_queue
-
     now = now or timezone.now()
     sessions = (
         Session.objects.filter(

@@ -1,5 +1,10 @@
 """The only door through which registrations change state (create, cancel, approve,
-reject, promote) and through which an event's capacity changes.
+reject, promote, an organizer adding someone by email) and through which an event's
+capacity changes.
+
+Beside it: ``registration_answers`` (checking the answers), ``registration_sql`` (the
+one-trip PostgreSQL twin of the locked decision below), ``registration_emails`` (what each
+change sends, after commit).
 
 Every state change runs in one transaction that locks the event row once, late,
 right before counting seats, so two people can never take the same last seat and
@@ -10,18 +15,20 @@ is free. Emails are queued only after the transaction commits.
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Iterable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
-from datetime import timedelta
-from functools import partial
+from dataclasses import dataclass
 from typing import Any
 
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, sql
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -32,33 +39,16 @@ from api.programme import programme_changed
 from api.services.webhooks import webhook_emit, webhooks_subscribed
 from events import permissions
 from events import registration_policy as policy
-from events.background import in_background, run_in_background
-from events.models import Answer, Event, OutgoingEmail, Question, Registration
+from events.models import Answer, Event, Question, Registration
+from events.registration_policy import RegistrationError
+from events.services.registration_answers import validate_answers
+from events.services.registration_emails import FIRST_EMAIL, Mail, mail_after_commit, promoted_mails
+from events.services.registration_sql import OneTripRegistration
 from events.validation import MESSAGE_MAX_LENGTH
-
-logger = logging.getLogger(__name__)
+from outbox.services.emails import email_queue
 
 Status = Registration.Status
 Source = Registration.Source
-
-SHORT_TEXT_MAX = 300
-LONG_TEXT_MAX = 5000
-
-
-class RegistrationError(Exception):
-    """A change the event's state does not allow; ``str()`` is a translated message for the user.
-
-    ``code`` names the reason for callers that branch on it ("closed", "cancelled",
-    "duplicate", "consent", "answers", "not_allowed", "state", "full", "capacity");
-    ``field_errors`` maps question ids to messages when answers are at fault.
-    """
-
-    def __init__(self, message: str, *, code: str = "invalid", field_errors: dict[int, str] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.field_errors = field_errors or {}
-
 
 # --------------------------------------------------------------------------- locking and counting
 
@@ -82,15 +72,6 @@ def _lock_event(event_id: int) -> Event:
     """
     programme_changed()
     return Event.objects.lock(event_id)
-
-
-def _event_lock_sql() -> str:
-    """``_lock_event`` as SQL, for the one-trip registration: the same lock on the same row.
-
-    A function of its own for the same reason: the race tests take it away.
-    """
-    quote = connection.ops.quote_name
-    return f"SELECT 1 FROM {quote(Event._meta.db_table)} WHERE {quote(Event._meta.pk.column)} = %(event)s FOR UPDATE"
 
 
 def _confirmed_count(event: Event) -> int:
@@ -139,209 +120,6 @@ def _fill_free_seats(event: Event) -> list[Registration]:
         registration.updated_at = now
         _webhook(WebhookEventType.REGISTRATION_PROMOTED, registration, city_id=event.city_id)
     return promoted
-
-
-# --------------------------------------------------------------------------- emails after commit
-
-
-@dataclass
-class _Mail:
-    registration_id: int
-    template: str
-    calendar_method: str | None = None
-    context: dict[str, Any] = field(default_factory=dict)
-    # The registration as just written (with event, city and user), saving a reload
-    # for the person who made the change; others are read fresh after commit.
-    instance: Registration | None = None
-
-
-def _mail_after_commit(mails: Iterable[_Mail]) -> None:
-    from events.tasks import send_registration_email
-
-    for mail in mails:
-        if settings.CELERY_TASK_ALWAYS_EAGER and in_background():
-            # No broker: render, store and send after the response, not before it.
-            # The registration is committed; a job lost with a killed process is the
-            # one gap, as with an in-memory broker.
-            def send(mail=mail):
-                run_in_background(partial(_send_registration_mail, mail), label=mail.template)
-        elif settings.CELERY_TASK_ALWAYS_EAGER:
-            def send(mail=mail):
-                _send_registration_mail(mail)
-        else:
-            # With workers, rendering and sending leave the request: only ids travel.
-            def send(mail=mail):
-                try:
-                    send_registration_email.delay(
-                        registration_id=mail.registration_id,
-                        template=mail.template,
-                        calendar_method=mail.calendar_method,
-                        context=mail.context,
-                    )
-                except Exception:
-                    # Broker down: store the email here instead, so retry_failed_emails
-                    # finds it once the broker is back; it is never lost.
-                    logger.warning("Broker unavailable; queueing %s in process", mail.template, exc_info=True)
-                    _send_registration_mail(mail)
-        # robust: the registration is committed; a failure to queue its email
-        # (template error, broker down) must not turn that success into an error page.
-        transaction.on_commit(send, robust=True)
-
-
-def registration_email_send(
-    *, registration_id: int, template: str, calendar_method: str | None = None, context: dict | None = None
-) -> None:
-    """Queue one registration email (the body of the ``send_registration_email`` task)."""
-    _send_registration_mail(_Mail(registration_id, template, calendar_method, dict(context or {})))
-
-
-def _send_registration_mail(mail: _Mail) -> None:
-    from events.invitations import registration_invitation
-    from events.services.emails import email_queue
-
-    registration = mail.instance or (
-        Registration.objects.select_related("event__city", "user").filter(pk=mail.registration_id).first()
-    )
-    if registration is None or registration.user_id is None:
-        # Anonymised meanwhile (a deleted account): nobody to write to.
-        return
-    context = {"registration": registration, "sessions": list(registration.event.sessions.all()), **mail.context}
-    if mail.template == "registration_waiting" and "position" not in context:
-        context["position"] = waiting_position(registration=registration)
-    calendar = None
-    if mail.calendar_method:
-        calendar = registration_invitation(registration=registration, method=mail.calendar_method)
-    email_queue(
-        user=registration.user,
-        template=mail.template,
-        context=context,
-        event=registration.event,
-        calendar=calendar,
-    )
-
-
-def _promoted_mails(promoted: Iterable[Registration]) -> list[_Mail]:
-    return [_Mail(r.pk, "registration_promoted", "REQUEST") for r in promoted]
-
-
-def registration_emails_recover(*, older_than: timedelta, within: timedelta = timedelta(days=2)) -> int:
-    """Send the first email of registrations that never got one; how many were sent.
-
-    That email leaves after the commit: without a broker it is rendered on a background
-    thread of the web process, with one the request hands it to Celery after the
-    response's commit. A process killed outright in between (out of memory, SIGKILL)
-    loses it, with the registration safely stored. This finds such registrations, made
-    between ``within`` and ``older_than`` ago, still unchanged (whatever changed one sent
-    its own email), with no first email stored since they were made, and sends it. Run
-    twice, it sends nothing twice: the first run's emails are there for the second.
-    """
-    now = timezone.now()
-    templates = [template for template, _method in _FIRST_EMAIL.values()]
-    emailed = OutgoingEmail.objects.filter(
-        user_id=OuterRef("user_id"),
-        event_id=OuterRef("event_id"),
-        template__in=templates,
-        # A minute's margin for clocks: the row's time may come from another app server.
-        created_at__gte=OuterRef("created_at") - timedelta(minutes=1),
-    )
-    lost = (
-        Registration.objects.filter(
-            created_at__lt=now - older_than,
-            created_at__gte=now - within,
-            status__in=list(_FIRST_EMAIL),
-            updated_at__lt=F("created_at") + timedelta(seconds=1),
-        )
-        .exclude(Exists(emailed))
-        .select_related("event__city", "user")
-        .order_by("created_at", "pk")
-    )
-    sent = 0
-    for registration in lost:
-        template, method = _FIRST_EMAIL[registration.status]
-        context = {"by_organizer": registration.source != Source.ONLINE}
-        _send_registration_mail(_Mail(registration.pk, template, method, context, instance=registration))
-        sent += 1
-    return sent
-
-
-# --------------------------------------------------------------------------- answers
-
-
-def _is_blank(value: object) -> bool:
-    return value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())
-
-
-def _clean_answer(question: Question, value: object) -> object:
-    """The stored form of one answer, or ValueError with a message for the user."""
-    kind = question.kind
-    allowed = {str(choice.get("value")) for choice in question.choices or [] if isinstance(choice, dict)}
-    if kind in (Question.Kind.SHORT_TEXT, Question.Kind.LONG_TEXT):
-        if not isinstance(value, str):
-            raise ValueError(_("Please type your answer as text."))
-        value = value.strip()
-        limit = SHORT_TEXT_MAX if kind == Question.Kind.SHORT_TEXT else LONG_TEXT_MAX
-        if len(value) > limit:
-            raise ValueError(_("Please keep your answer under %(limit)d characters.") % {"limit": limit})
-        return value
-    if kind == Question.Kind.SINGLE_CHOICE:
-        if not isinstance(value, str) or value not in allowed:
-            raise ValueError(_("Please choose one of the offered answers."))
-        return value
-    if kind == Question.Kind.MULTIPLE_CHOICE:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
-            raise ValueError(_("Please choose among the offered answers."))
-        if set(value) - allowed:
-            raise ValueError(_("Please choose among the offered answers."))
-        # Keep the organizer's order, once each.
-        order = [str(choice.get("value")) for choice in question.choices if isinstance(choice, dict)]
-        return [option for option in order if option in set(value)]
-    if kind == Question.Kind.YES_NO:
-        if not isinstance(value, bool):
-            raise ValueError(_("Please answer yes or no."))
-        return value
-    raise ValueError(_("This question cannot be answered."))
-
-
-def _validate_answers(
-    *, event: Event, answers: dict[int, object] | None, require_all: bool, questions: Iterable[Question] | None = None
-) -> list[tuple[Question, object]]:
-    answers = dict(answers or {})
-    if questions is None:
-        questions = Question.objects.filter(event=event)
-    # Only this event's questions count, whatever the caller passed.
-    questions = {q.pk: q for q in questions if q.event_id == event.pk}
-    errors: dict[int, str] = {}
-    unknown = []
-    for key in answers:
-        try:
-            qid = int(key)
-        except (TypeError, ValueError):
-            unknown.append(key)
-            continue
-        if qid not in questions:
-            unknown.append(key)
-    if unknown:
-        raise RegistrationError(
-            _("Some answers do not belong to this event's questions. Please reload the form and try again."),
-            code="answers",
-        )
-    by_id = {int(k): v for k, v in answers.items()}
-    cleaned: list[tuple[Question, object]] = []
-    for qid, question in questions.items():
-        value = by_id.get(qid)
-        if _is_blank(value):
-            if question.required and require_all:
-                errors[qid] = _("This question needs an answer.")
-            continue
-        try:
-            cleaned.append((question, _clean_answer(question, value)))
-        except ValueError as exc:
-            errors[qid] = str(exc)
-    if errors:
-        raise RegistrationError(_("Please check your answers."), code="answers", field_errors=errors)
-    return cleaned
 
 
 def _may_register_others(*, actor: User, event: Event, source: str) -> bool:
@@ -400,129 +178,6 @@ def _run_tally(statement: tuple[str, tuple]) -> _Tally:
         mine_active=values["mine_active"],
         mine_rejected=values["mine_rejected"],
     )
-
-
-class _OneTripRegistration:
-    """PostgreSQL: an online registration's whole seat decision in one round trip.
-
-    Two statements travel in one message, which the server runs as one transaction: the
-    row lock on the event that every seat change takes, then one statement that reads
-    the event, counts, decides confirmed / waiting / pending and inserts the
-    registration with its answers. No Python runs between taking the lock and the
-    commit, so the lock is held for the database's fraction of a millisecond instead of
-    for as long as a busy web thread takes to send its next statement; under a rush
-    that wait, not the work, is what makes everyone queue.
-
-    It only takes the ordinary case. When the event is not open, the person is
-    registered already or was declined, nothing is inserted and ``run`` answers False:
-    the caller then takes the ORM path, which finds the same facts under the same lock
-    and says which one it is.
-    """
-
-    # Built once per process: the text depends only on the models and the column names.
-    _sql: str | None = None
-    _fields: list = []
-
-    @classmethod
-    def _build_sql(cls) -> str:
-        quote = connection.ops.quote_name
-        reg, ev, ans = Registration._meta, Event._meta, Answer._meta
-
-        def column(meta, name):
-            return quote(meta.get_field(name).column)
-
-        cls._fields = [f for f in reg.local_concrete_fields if f is not reg.auto_field and not f.generated]
-        decided = {
-            "status": "d.status",
-            # A rank only for those who wait; over all rows, so it is never handed out twice.
-            "waiting_rank": "CASE WHEN d.status = %(waiting)s THEN d.next_rank END",
-            # Taken after the lock, so creation times follow commit order like ids and ranks.
-            "created_at": "d.at",
-            "updated_at": "d.at",
-        }
-        values = [decided.get(f.attname, "%(" + f.attname + ")s") for f in cls._fields]
-        r_status, r_user, r_event = column(reg, "status"), column(reg, "user"), column(reg, "event")
-        closes = f"coalesce(e.{column(ev, 'registration_closes_at')}, e.{column(ev, 'starts_at')})"
-        return f"""WITH tally AS (
-    SELECT count(*) FILTER (WHERE {r_status} = %(confirmed)s) AS confirmed,
-           count(*) FILTER (WHERE {r_status} = %(waiting)s) AS waiting,
-           coalesce(max({column(reg, 'waiting_rank')}), 0) AS top_rank,
-           count(*) FILTER (WHERE {r_user} = %(user)s AND {r_status} = ANY(%(active)s)) AS mine_active,
-           count(*) FILTER (WHERE {r_user} = %(user)s AND {r_status} = %(rejected)s) AS mine_rejected
-    FROM {quote(reg.db_table)} WHERE {r_event} = %(event)s
-), d AS (
-    SELECT CASE WHEN e.{column(ev, 'requires_approval')} THEN %(pending)s
-                WHEN e.{column(ev, 'capacity')} IS NULL OR t.confirmed < e.{column(ev, 'capacity')}
-                THEN %(confirmed)s ELSE %(waiting)s END AS status,
-           t.top_rank + 1 AS next_rank, t.waiting + 1 AS position, clock_timestamp() AS at
-    FROM {quote(ev.db_table)} e CROSS JOIN tally t
-    WHERE e.{quote(ev.pk.column)} = %(event)s AND e.{column(ev, 'status')} = %(published)s
-      AND t.mine_active = 0 AND t.mine_rejected = 0
-      AND (e.{column(ev, 'registration_opens_at')} IS NULL OR e.{column(ev, 'registration_opens_at')} <= %(now)s)
-      AND ({closes} IS NULL OR %(now)s < {closes})
-), new AS (
-    INSERT INTO {quote(reg.db_table)} ({", ".join(quote(f.column) for f in cls._fields)})
-    SELECT {", ".join(values)} FROM d
-    RETURNING {quote(reg.pk.column)}, {r_status}, {column(reg, 'waiting_rank')}, {column(reg, 'created_at')}
-), answered AS (
-    INSERT INTO {quote(ans.db_table)} ({column(ans, 'registration')}, {column(ans, 'question')}, {column(ans, 'value')})
-    SELECT n.{quote(reg.pk.column)}, a.question_id, a.value::jsonb
-    FROM new n CROSS JOIN unnest(%(questions)s::bigint[], %(answers)s::text[]) AS a(question_id, value)
-)
-SELECT n.*, d.position FROM new n CROSS JOIN d"""
-
-    def __init__(self, registration: Registration, cleaned: list[tuple[Question, object]]):
-        if _OneTripRegistration._sql is None:
-            _OneTripRegistration._sql = self._build_sql()
-        query = sql.InsertQuery(Registration)
-        query.insert_values(self._fields, [registration])
-        compiler = query.get_compiler(connection=connection)
-        self.params: dict[str, Any] = {
-            f.attname: compiler.prepare_value(f, compiler.pre_save_val(f, registration)) for f in self._fields
-        }
-        self.params.update(
-            event=registration.event_id,
-            user=registration.user_id,
-            confirmed=Status.CONFIRMED,
-            waiting=Status.WAITING,
-            pending=Status.PENDING,
-            rejected=Status.REJECTED,
-            active=list(Registration.ACTIVE_STATUSES),
-            published=Event.Status.PUBLISHED,
-            questions=[question.pk for question, _value in cleaned],
-            answers=[json.dumps(value) for _question, value in cleaned],
-        )
-
-    @classmethod
-    def build(cls, registration: Registration, cleaned) -> _OneTripRegistration | None:
-        if connection.vendor != "postgresql" or registration.source != Source.ONLINE:
-            return None
-        return cls(registration, cleaned)
-
-    def run(self, registration: Registration) -> bool:
-        """Lock, decide and insert; False when this is not the ordinary case."""
-        with connection.cursor() as cursor:
-            cursor.execute(f"{_event_lock_sql()};\n{self._sql}", {**self.params, "now": timezone.now()})
-            cursor.nextset()  # past the lock's own row
-            row = cursor.fetchone()
-        if row is None:
-            return False
-        registration.pk, registration.status, registration.waiting_rank, created_at, position = row
-        registration.created_at = registration.updated_at = created_at
-        if registration.status == Status.WAITING:
-            # Everyone already waiting is ahead: known without another query.
-            registration.position_when_registered = position
-        registration._state.adding = False
-        registration._state.db = connection.alias
-        return True
-
-
-# The email a new registration gets, by the status it starts in: (template, calendar method).
-_FIRST_EMAIL = {
-    Status.CONFIRMED: ("registration_confirmed", "REQUEST"),
-    Status.WAITING: ("registration_waiting", None),
-    Status.PENDING: ("registration_pending", None),
-}
 
 
 # The codes RegistrationError has always used, where they differ from the policy's.
@@ -584,7 +239,7 @@ def registration_create(
         raise RegistrationError(
             _("Please confirm that you have read the information notice."), code="consent"
         )
-    cleaned = _validate_answers(event=event, answers=answers, require_all=not by_organizer, questions=questions)
+    cleaned = validate_answers(event=event, answers=answers, require_all=not by_organizer, questions=questions)
     registration = Registration(event=event, user=user, source=source, status=Status.CONFIRMED)
     if consent_version:
         registration.consent_text_version = consent_version
@@ -592,7 +247,7 @@ def registration_create(
     if by_organizer:
         registration.decided_by = actor
         registration.decided_at = timezone.now()
-    one_trip = _OneTripRegistration.build(registration, cleaned)
+    one_trip = OneTripRegistration.build(registration, cleaned)
 
     try:
         # Inside a caller's transaction a savepoint keeps a refused insert from spoiling it;
@@ -617,12 +272,12 @@ def registration_create(
                     Answer(registration=registration, question=question, value=value) for question, value in cleaned
                 )
                 _webhook(WebhookEventType.REGISTRATION_CREATED, registration, hooks=hooks)
-        template, method = _FIRST_EMAIL[registration.status]
+        template, method = FIRST_EMAIL[registration.status]
         context: dict[str, Any] = {"by_organizer": by_organizer}
         if registration.status == Status.WAITING:
             context["position"] = registration.position_when_registered
         # After the commit: at once when that has happened, with the caller's commit otherwise.
-        _mail_after_commit([_Mail(registration.pk, template, method, context, instance=registration)])
+        mail_after_commit([Mail(registration.pk, template, method, context, instance=registration)])
     except IntegrityError:
         # The database's own guard against a second active registration, for any
         # path that did not take the lock.
@@ -687,16 +342,16 @@ def registration_cancel(*, registration: Registration, actor: User, reason: str 
         _webhook(WebhookEventType.REGISTRATION_CANCELLED, current)
         promoted = _fill_free_seats(event) if was_confirmed else []
         by_organizer = not is_own
-        _mail_after_commit(
+        mail_after_commit(
             [
-                _Mail(
+                Mail(
                     current.pk,
                     "registration_cancelled",
                     # Only a confirmed seat was ever sent as an invitation to withdraw.
                     "CANCEL" if was_confirmed else None,
                     {"by_organizer": by_organizer, "reason": current.cancel_reason},
                 ),
-                *_promoted_mails(promoted),
+                *promoted_mails(promoted),
             ]
         )
     return current
@@ -716,7 +371,7 @@ def registration_approve(*, registration: Registration, actor: User, message: st
         current = _reload(registration, event)
         if current.status != Status.PENDING:
             raise RegistrationError(_("Only pending registrations can be approved."), code="state")
-        _mail_after_commit([_approve_locked(current, event, actor, message)])
+        mail_after_commit([_approve_locked(current, event, actor, message)])
     return current
 
 
@@ -752,11 +407,11 @@ def registrations_approve_many(
             else:
                 waiting += 1
         skipped = len(wanted) - confirmed - waiting if wanted is not None else 0
-        _mail_after_commit(mails)
+        mail_after_commit(mails)
     return ApprovalSummary(confirmed=confirmed, waiting=waiting, skipped=skipped)
 
 
-def _approve_locked(current: Registration, event: Event, actor: User, message: str) -> _Mail:
+def _approve_locked(current: Registration, event: Event, actor: User, message: str) -> Mail:
     """The approval itself, with the event row locked by the caller; returns the email to send."""
     free = _seats_free(event)
     current.decision_message = message.strip()
@@ -764,11 +419,11 @@ def _approve_locked(current: Registration, event: Event, actor: User, message: s
     current.decided_at = timezone.now()
     if free is None or free > 0:
         current.status = Status.CONFIRMED
-        mail = _Mail(current.pk, "registration_approved", "REQUEST", {"message": current.decision_message})
+        mail = Mail(current.pk, "registration_approved", "REQUEST", {"message": current.decision_message})
     else:
         current.status = Status.WAITING
         current.waiting_rank = _next_waiting_rank(event)
-        mail = _Mail(
+        mail = Mail(
             current.pk, "registration_waiting", None, {"approved": True, "message": current.decision_message}
         )
     current.save(
@@ -793,15 +448,15 @@ def registration_reject(*, registration: Registration, actor: User, message: str
         current.decided_at = timezone.now()
         current.save(update_fields=["status", "decision_message", "decided_by", "decided_at", "updated_at"])
         promoted = _fill_free_seats(event) if was_confirmed else []
-        _mail_after_commit(
+        mail_after_commit(
             [
-                _Mail(
+                Mail(
                     current.pk,
                     "registration_rejected",
                     "CANCEL" if was_confirmed else None,
                     {"message": current.decision_message},
                 ),
-                *_promoted_mails(promoted),
+                *promoted_mails(promoted),
             ]
         )
     return current
@@ -827,7 +482,7 @@ def registration_promote(*, registration: Registration, actor: User) -> Registra
         current.decided_at = timezone.now()
         current.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
         _webhook(WebhookEventType.REGISTRATION_PROMOTED, current)
-        _mail_after_commit(_promoted_mails([current]))
+        mail_after_commit(promoted_mails([current]))
     return current
 
 
@@ -853,9 +508,112 @@ def event_change_capacity(*, event: Event, capacity: int | None) -> Event:
         locked.capacity = capacity
         locked.save(update_fields=["capacity", "updated_at"])
         promoted = _fill_free_seats(locked)
-        _mail_after_commit(_promoted_mails(promoted))
+        mail_after_commit(promoted_mails(promoted))
     event.capacity = locked.capacity
     return locked
+
+
+# --------------------------------------------------------------------------- people registered by an organizer
+
+
+def _invitation_language(event: Event) -> str:
+    """The language a person we know nothing about most likely reads: the event's, else the city's."""
+    available = dict(settings.LANGUAGES)
+    for candidate in (event.language, event.city.default_language):
+        if candidate in available:
+            return candidate
+    return settings.LANGUAGE_CODE
+
+
+def account_password_set_url(*, user: User) -> str:
+    """An absolute link where ``user`` chooses a password (allauth's reset-from-key page).
+
+    allauth's token hashes the password and the last login, so the link stops working once
+    a password has been set or the person has logged in, and after PASSWORD_RESET_TIMEOUT.
+    """
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+    )
+    return settings.SITE_URL + path
+
+
+def _send_account_invitation(*, user: User, event: Event, actor: User | None) -> None:
+    password_set_url = account_password_set_url(user=user)
+    email_queue(
+        user=user,
+        template="account_invitation",
+        event=event,
+        # The link sets the account's password: masked in the stored copy, dropped once sent.
+        secrets=[password_set_url],
+        context={
+            "password_set_url": password_set_url,
+            "password_reset_url": settings.SITE_URL + reverse("account_reset_password"),
+            "invited_by": actor.display_name if actor else "",
+            "link_valid_days": max(settings.PASSWORD_RESET_TIMEOUT // 86400, 1),
+        },
+        # Adding the same person to the same event twice must not invite them twice.
+        dedupe_key=f"account_invitation:{user.pk}:{event.pk}",
+    )
+
+
+def _never_signed_in(user: User) -> bool:
+    return user.last_login is None and not user.has_usable_password()
+
+
+@transaction.atomic
+def registration_add_by_email(
+    *,
+    event: Event,
+    email: str,
+    actor: User,
+    full_name: str = "",
+    source: str = Registration.Source.ORGANIZER,
+) -> Registration:
+    """Register the person with ``email`` for ``event`` on an organizer's behalf.
+
+    Someone without an account gets one with no usable password and an invitation to choose
+    one; the account is created in the same transaction as the registration, so a refused
+    registration (event full and closed, already registered...) leaves no stray account.
+    Raises ``RegistrationError`` for an unusable address and whatever ``registration_create``
+    refuses.
+    """
+    address = (email or "").strip()
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise RegistrationError(_("“%(email)s” is not a valid email address.") % {"email": address}, code="invalid")
+
+    user = User.objects.filter(email__iexact=address).first()
+    if user is None:
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email=address,
+                    password=None,  # unusable: the person chooses one through the invitation link
+                    full_name=" ".join(full_name.split()),
+                    preferred_language=_invitation_language(event),
+                )
+                # Unverified: an address copied from paper proves nothing. allauth asks the
+                # person to confirm it at their first login.
+                EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+        except IntegrityError:
+            # Another organizer (or the person, signing up) created the account a moment ago.
+            user = User.objects.get(email__iexact=address)
+    invite = _never_signed_in(user)
+
+    try:
+        registration = registration_create(event=event, user=user, source=source, actor=actor)
+    except RegistrationError as error:
+        if error.code == "duplicate":
+            # The service speaks to the participant; here the reader is the organizer.
+            raise RegistrationError(
+                _("%(email)s is already registered for this event.") % {"email": user.email}, code="duplicate"
+            )
+        raise
+    if invite:
+        _send_account_invitation(user=user, event=event, actor=actor)
+    return registration
 
 
 # --------------------------------------------------------------------------- reads
@@ -873,3 +631,23 @@ def event_registration_counts(*, event: Event) -> dict:
     )
     seats_left = event.seats_left(counts[Status.CONFIRMED])
     return {**counts, "seats_left": seats_left}
+
+
+def registrations_for_admin(*, event: Event) -> QuerySet[Registration]:
+    """The event's registrations with participant, answers (and their questions) and waiting position.
+
+    ``waiting_pos`` (``RegistrationQuerySet.with_waiting_position``) is 1 for the first in line,
+    None for anyone not waiting.
+    """
+    return (
+        # Anonymised rows (retention, deleted accounts) are counts, not people: never listed.
+        Registration.objects.filter(event=event, user__isnull=False)
+        .select_related("user")
+        .prefetch_related(
+            Prefetch(
+                "answers",
+                queryset=Answer.objects.select_related("question").order_by("question__position", "question_id"),
+            )
+        )
+        .with_waiting_position()
+    )

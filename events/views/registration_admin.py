@@ -26,19 +26,18 @@ from events.forms_registration_admin import (
     QuestionForm,
     RegistrationFilterForm,
 )
-from events.models import Event, OutgoingEmail, Question, Registration
+from events.models import Event, Question, Registration
 from events.services import registrations as registration_services
-from events.services.emails import email_retry
-from events.services.registration_admin import (
+from events.services.questions import (
     QuestionError,
     question_create,
     question_delete,
     question_move,
     question_update,
-    registration_add_by_email,
-    registrations_for_admin,
 )
-from events.services.registrations import RegistrationError
+from events.services.registrations import RegistrationError, registration_add_by_email, registrations_for_admin
+from outbox.models import OutgoingEmail
+from outbox.services.emails import email_retry
 from privacy import permissions as privacy_permissions
 
 PAGE_SIZE = 50

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from privacy.models import Consent, DemographicProfile, Purpose
+from privacy.texts import wording
 
 
 def consent_is_active(user: User, purpose: str, city=None) -> bool:
@@ -31,8 +32,6 @@ def consent_give(
     if how not in Consent.How.values:
         raise ValueError(f"unknown way of giving consent {how!r}")
     if text_version is None:
-        from privacy.texts import wording
-
         text_version = wording(purpose, city).version
     existing = Consent.objects.active().filter(user=user, purpose=purpose, city=city).first()
     if existing is not None:

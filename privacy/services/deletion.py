@@ -16,7 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from events.models import OutgoingEmail, Registration
+from certificates.models import Certificate
+from certificates.services.certificates import certificate_revoke
+from events.models import Registration
+from events.services.registrations import RegistrationError, registration_cancel
+from outbox.models import OutgoingEmail
+from outbox.services.emails import email_queue
 from privacy.models import DataExport, DeletionRequest
 from privacy.services.anonymise import registrations_anonymise
 
@@ -39,8 +44,6 @@ def pending_deletion(user: User) -> DeletionRequest | None:
 
 def user_delete_request(*, user: User, certificates: str = DeletionRequest.CertificateChoice.KEEP) -> DeletionRequest:
     """Ask for ``user``'s account to be deleted in 7 days; emails an undo link (masked once sent)."""
-    from events.services.emails import email_queue
-
     if certificates not in DeletionRequest.CertificateChoice.values:
         raise DeletionError(_("Please choose what happens to your certificates."))
     with transaction.atomic():
@@ -106,10 +109,6 @@ def user_delete_execute(*, request_id: int, now=None) -> bool:
 def user_erase(*, user: User, certificates: str = DeletionRequest.CertificateChoice.KEEP) -> None:
     """Erase an account now: cancel future registrations (seats go to the waiting list),
     anonymise the rest, treat certificates as the holder chose, then delete the user."""
-    from certificates.models import Certificate
-    from certificates.services.certificates import certificate_revoke
-    from events.services.registrations import RegistrationError, registration_cancel
-
     now = timezone.now()
     future = Registration.objects.filter(user=user, status__in=Registration.ACTIVE_STATUSES).filter(
         Q(event__starts_at__gt=now) | Q(event__starts_at__isnull=True)

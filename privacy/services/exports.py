@@ -17,7 +17,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from outbox.dispatch import dispatch
+from outbox.services.emails import email_queue
 from privacy.classification import OWNERS, exported_fields
+from privacy.export import build_zip
 from privacy.models import DataExport
 
 logger = logging.getLogger(__name__)
@@ -69,40 +72,26 @@ def user_data_tables(user: User) -> dict[str, list[dict]]:
     return tables
 
 
+# The task that builds one export (privacy.tasks).
+BUILD_TASK = "privacy.tasks.build_export"
+
 # name → collect(user) -> list[dict]; surveys registers its invitations (never anonymous answers).
 EXTRA_TABLES: dict = {}
 
 
 def user_export_request(*, user: User) -> DataExport:
     """Ask for a ZIP of everything held about ``user``; built in the background, then emailed."""
-    from privacy.tasks import build_export
-
     pending = DataExport.objects.filter(user=user, status=DataExport.Status.PENDING).first()
     if pending is not None:
         return pending
     with transaction.atomic():
         export = DataExport.objects.create(user=user, token_hash=_hash(secrets.token_urlsafe(32)))
-        transaction.on_commit(lambda: _dispatch(build_export, export.pk), robust=True)
+        dispatch(BUILD_TASK, export.pk)
     return export
-
-
-def _dispatch(task, export_id: int) -> None:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        from events.background import in_background, run_in_background
-
-        if in_background():
-            run_in_background(lambda: user_export_build(export_id=export_id), label=f"export {export_id}")
-        else:
-            user_export_build(export_id=export_id)
-    else:
-        task.delay(export_id)
 
 
 def user_export_build(*, export_id: int) -> DataExport | None:
     """Build the ZIP of one export request and email its one-use link (masked once sent)."""
-    from events.services.emails import email_queue
-    from privacy.export import build_zip
-
     export = DataExport.objects.select_related("user").filter(pk=export_id, status=DataExport.Status.PENDING).first()
     if export is None:
         return None

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from events.models import City, Event
-from privacy.models import AuditHold, RetentionPolicy
+from privacy.models import AuditHold, ConsentText, RetentionPolicy
+from privacy.texts import wording
 
 
 @transaction.atomic
@@ -41,12 +44,6 @@ def consent_text_set(
 
     A changed wording needs a new version: what people agreed to stays identifiable.
     """
-    from django.conf import settings
-    from django.utils.translation import gettext as _
-
-    from privacy.models import ConsentText
-    from privacy.texts import wording
-
     if kind not in dict(ConsentText.KIND_CHOICES):
         raise WordingError(_("Unknown text."))
     version, text = version.strip(), text.strip()

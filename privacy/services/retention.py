@@ -10,7 +10,9 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import User
-from events.models import Answer, OutgoingEmail, Registration
+from events.models import Answer, Registration
+from outbox.models import OutgoingEmail
+from outbox.services.emails import email_queue
 from privacy.models import DataExport, DeletionRequest, PurgeRun
 from privacy.retention import (
     EXTRA_STEPS,
@@ -22,6 +24,8 @@ from privacy.retention import (
     policies_by_city,
 )
 from privacy.services.anonymise import registrations_anonymise
+from privacy.services.deletion import user_delete_execute, user_erase
+from privacy.services.exports import export_expire
 
 logger = logging.getLogger(__name__)
 
@@ -119,8 +123,6 @@ def _warning_key(user: User) -> str:
 
 def warn_inactive_accounts(*, now: datetime, batch_size: int = BATCH_SIZE, **_kw) -> int:
     """Accounts 30 days from their inactivity limit get one email saying so (deduplicated)."""
-    from events.services.emails import email_queue
-
     warn_after = INACTIVE_ACCOUNT_MONTHS
     users = _inactive_users(now + INACTIVE_WARNING, warn_after)
     sent = 0
@@ -137,8 +139,6 @@ def warn_inactive_accounts(*, now: datetime, batch_size: int = BATCH_SIZE, **_kw
 
 def erase_inactive_accounts(*, now: datetime, batch_size: int = BATCH_SIZE, **_kw) -> int:
     """Accounts inactive for 25 months, warned at least 30 days ago: erased."""
-    from privacy.services.deletion import user_erase
-
     erased = 0
     for user in _inactive_users(now, INACTIVE_ACCOUNT_MONTHS).order_by("pk")[:batch_size]:
         warned = OutgoingEmail.objects.filter(dedupe_key=_warning_key(user), created_at__lte=now - INACTIVE_WARNING)
@@ -149,15 +149,11 @@ def erase_inactive_accounts(*, now: datetime, batch_size: int = BATCH_SIZE, **_k
 
 
 def execute_due_deletions(*, now: datetime, batch_size: int = BATCH_SIZE, **_kw) -> int:
-    from privacy.services.deletion import user_delete_execute
-
     due = DeletionRequest.objects.filter(status=DeletionRequest.Status.PENDING, due_at__lte=now)
     return sum(user_delete_execute(request_id=pk, now=now) for pk in due.values_list("pk", flat=True)[:batch_size])
 
 
 def expire_exports(*, now: datetime, **_kw) -> int:
-    from privacy.services.exports import export_expire
-
     expired = DataExport.objects.filter(status=DataExport.Status.READY, expires_at__lt=now)
     return sum(export_expire(export_id=pk) for pk in expired.values_list("pk", flat=True))
 

@@ -22,10 +22,15 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from events.models import Attendance, Event, Registration
+from outbox.dispatch import dispatch
+from outbox.services.emails import email_queue
 from surveys.core import CORE
 from surveys.models import Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse
 
 logger = logging.getLogger(__name__)
+
+# The task that emails a survey's invitations (surveys.tasks).
+INVITE_TASK = "surveys.tasks.invite_survey"
 
 # Events that ended longer ago than this when the job first sees them get no survey.
 OPEN_GRACE = timedelta(days=14)
@@ -111,7 +116,7 @@ def survey_open(*, survey: Survey, now: datetime | None = None) -> Survey:
         )
         survey.refresh_from_db()
         if updated:
-            transaction.on_commit(lambda: _dispatch_invite(survey.pk))
+            dispatch(INVITE_TASK, survey.pk)
     return survey
 
 
@@ -119,18 +124,6 @@ def survey_close(*, survey: Survey) -> Survey:
     Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.CLOSED)
     survey.refresh_from_db()
     return survey
-
-
-def _dispatch_invite(survey_id: int) -> None:
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        from surveys.tasks import invite_survey
-
-        try:
-            invite_survey.delay(survey_id)
-            return
-        except Exception:
-            logger.warning("Broker unavailable; inviting to survey %s in process", survey_id, exc_info=True)
-    survey_invite(survey_id=survey_id)
 
 
 def survey_recipients(event: Event):
@@ -144,8 +137,6 @@ def survey_recipients(event: Event):
 
 def survey_invite(*, survey_id: int) -> int:
     """Create each recipient's invitation and email its personal link once; how many emails were queued."""
-    from events.services.emails import email_queue
-
     survey = Survey.objects.select_related("event__city").get(pk=survey_id)
     if survey.status != Survey.Status.OPEN:
         return 0
@@ -167,8 +158,6 @@ def survey_invite(*, survey_id: int) -> int:
 
 def survey_remind(*, survey: Survey, now: datetime | None = None) -> int:
     """At most two reminders, only to those who have not answered; safe to run twice."""
-    from events.services.emails import email_queue
-
     now = now or timezone.now()
     if survey.status != Survey.Status.OPEN or survey.opens_at is None:
         return 0

@@ -7,7 +7,7 @@ from django.test import Client, TestCase
 from django.urls import reverse
 
 from accounts.models import User
-from events.models import OutgoingEmail
+from outbox.models import OutgoingEmail
 from tests.factories import UserFactory
 
 
@@ -86,10 +86,10 @@ def test_a_sent_password_reset_keeps_its_key_in_no_row_and_no_admin_page(client,
     admin = Client()
     admin.force_login(UserFactory(is_staff=True, is_superuser=True))
     for url in (
-        reverse("admin:events_outgoingemail_changelist"),
-        reverse("admin:events_outgoingemail_changelist") + "?q=" + participant.email,
-        reverse("admin:events_outgoingemail_change", args=[row.pk]),
-        reverse("admin:events_outgoingemail_history", args=[row.pk]),
+        reverse("admin:outbox_outgoingemail_changelist"),
+        reverse("admin:outbox_outgoingemail_changelist") + "?q=" + participant.email,
+        reverse("admin:outbox_outgoingemail_change", args=[row.pk]),
+        reverse("admin:outbox_outgoingemail_history", args=[row.pk]),
         reverse("admin:accounts_user_change", args=[participant.pk]),
     ):
         response = admin.get(url)
@@ -104,7 +104,7 @@ def test_a_sent_password_reset_keeps_its_key_in_no_row_and_no_admin_page(client,
 
 @pytest.mark.django_db
 def test_a_secret_email_that_failed_keeps_its_key_hidden_from_the_admin_until_the_resend(client, participant, monkeypatch):
-    from events.services.emails import email_retry_failed
+    from outbox.services.emails import email_retry_failed
 
     monkeypatch.setattr("django.core.mail.get_connection", lambda *a, **k: _BrokenBackend())
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -116,7 +116,7 @@ def test_a_secret_email_that_failed_keeps_its_key_hidden_from_the_admin_until_th
 
     admin = Client()
     admin.force_login(UserFactory(is_staff=True, is_superuser=True))
-    assert key not in admin.get(reverse("admin:events_outgoingemail_change", args=[row.pk])).content.decode()
+    assert key not in admin.get(reverse("admin:outbox_outgoingemail_change", args=[row.pk])).content.decode()
 
     monkeypatch.undo()
     assert email_retry_failed() == (1, 0)

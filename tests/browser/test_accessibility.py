@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from certificates.services.certificates import certificate_issue
 from events.models import Attendance, Event, Registration, Session
-from events.services.registration_admin import question_create
+from events.services.questions import question_create
 from events.services.registrations import registration_create
 from tests.factories import EventFactory, OrganizerFactory, UserFactory
 

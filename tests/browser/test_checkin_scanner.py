@@ -85,7 +85,7 @@ def test_the_admin_works_under_its_policy(page, live_server, login, city):
         "/admin/events/event/",
         f"/admin/events/event/{event.pk}/change/",
         "/admin/events/event/add/",
-        "/admin/events/outgoingemail/",
+        "/admin/outbox/outgoingemail/",
         "/admin/accounts/user/",
     ):
         page.goto(live_server.url + path)

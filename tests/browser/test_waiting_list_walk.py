@@ -3,8 +3,9 @@
 import pytest
 from django.core import mail
 
-from events.models import OutgoingEmail, Registration
+from events.models import Registration
 from events.services.registrations import registration_create
+from outbox.models import OutgoingEmail
 from tests.factories import EventFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -10,7 +10,7 @@ from tests.factories import EventFactory, RegistrationFactory, UserFactory
 @pytest.fixture(autouse=True)
 def _jobs_in_process(settings):
     # Jobs run inside the test, after commit, instead of in a background thread.
-    settings.CERTIFICATES_EAGER_IN_THREAD = False
+    settings.BACKGROUND_LONG_JOBS = False
     settings.SITE_URL = "https://events.example.eu"
 
 

@@ -15,7 +15,8 @@ from certificates.services.certificates import (
     certificate_revoke,
     issuable_registrations,
 )
-from events.models import Attendance, OutgoingEmail, Registration
+from events.models import Attendance, Registration
+from outbox.models import OutgoingEmail
 from tests.factories import RegistrationFactory
 
 

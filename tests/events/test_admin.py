@@ -7,17 +7,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from events.models import (
-    Answer,
-    Attendance,
-    City,
-    CityMembership,
-    Event,
-    OutgoingEmail,
-    Question,
-    Registration,
-    Session,
-)
+from events.models import Answer, Attendance, City, CityMembership, Event, Question, Registration, Session
+from outbox.models import OutgoingEmail
 from tests.factories import EventFactory, RegistrationFactory, UserFactory
 
 EDITABLE = [City, CityMembership, Event]

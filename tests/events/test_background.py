@@ -1,9 +1,10 @@
 import pytest
 from django.core import mail
 
-from events.background import background_wait, run_in_background
-from events.models import OutgoingEmail, Registration
+from events.models import Registration
 from events.services.registrations import registration_create
+from outbox.background import background_wait, run_in_background
+from outbox.models import OutgoingEmail
 from tests.factories import EventFactory, UserFactory
 
 

@@ -350,7 +350,7 @@ def test_an_email_names_the_event_in_the_recipients_language(city, django_captur
     event = make_event(city, translations={"pl": {"title": "Wieczór sąsiedzki"}})
     with django_capture_on_commit_callbacks(execute=True):
         registration_create(event=event, user=UserFactory(preferred_language="pl"), consent_version=CONSENT_VERSION)
-    from events.models import OutgoingEmail
+    from outbox.models import OutgoingEmail
 
     email = OutgoingEmail.objects.get()
     assert "Wieczór sąsiedzki" in email.subject

@@ -9,9 +9,9 @@ from django.core import mail
 from django.core.mail.backends import smtp
 from django.urls import reverse
 
-from events.background import background_wait
-from events.models import OutgoingEmail
-from events.services.emails import email_retry_failed, email_send_now
+from outbox.background import background_wait
+from outbox.models import OutgoingEmail
+from outbox.services.emails import email_retry_failed, email_send_now
 
 TIMEOUT = 2  # EMAIL_TIMEOUT for these tests, seconds
 
@@ -118,7 +118,7 @@ def test_signup_and_password_reset_answer_at_once_when_the_mail_server_never_ans
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_sending_to_a_silent_mail_server_gives_up_after_the_timeout(smtp_to_tarpit, participant):
-    from events.tasks import send_outgoing_email
+    from outbox.tasks import send_outgoing_email
 
     row = OutgoingEmail.objects.create(
         user=participant, to_email=participant.email, template="t", language="en", subject="s", body_text="b"

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from events import ical
 from events.invitations import calendar_mime_part, registration_invitation
-from events.models import Event, OutgoingEmail, Registration
+from events.models import Event, Registration
 from events.services.events import event_cancel, session_update
 from events.services.registrations import registration_cancel, registration_create
+from outbox.models import OutgoingEmail
 from tests.events.calendar_support import assert_sessions_match, make_event, vevents
 from tests.factories import RegistrationFactory, UserFactory
 

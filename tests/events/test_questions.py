@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from events.models import Answer, Question, Registration
 from events.services import registrations as reg_services
-from events.services.registration_admin import (
+from events.services.questions import (
     QuestionError,
     question_create,
     question_delete,

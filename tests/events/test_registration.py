@@ -483,7 +483,7 @@ def test_counts_cover_every_status(city, organizer):
 @pytest.mark.django_db(transaction=True)  # foreign keys are checked at commit
 def test_a_question_removed_while_answering_is_a_clear_error(event, questions, participant, monkeypatch):
     answers = {questions["diet"].pk: "veg", questions["photos"].pk: True, questions["org"].pk: "Council"}
-    real_validate = services._validate_answers
+    real_validate = services.validate_answers
 
     def organizer_edits_meanwhile(**kwargs):
         # Runs once the answers are checked, before the lock: the organizer's deletion commits.
@@ -491,7 +491,7 @@ def test_a_question_removed_while_answering_is_a_clear_error(event, questions, p
         Question.objects.filter(pk=questions["org"].pk).delete()
         return cleaned
 
-    monkeypatch.setattr(services, "_validate_answers", organizer_edits_meanwhile)
+    monkeypatch.setattr(services, "validate_answers", organizer_edits_meanwhile)
     with pytest.raises(RegistrationError) as exc:
         register(event, participant, answers=answers)
     assert exc.value.code == "answers"
@@ -501,7 +501,7 @@ def test_a_question_removed_while_answering_is_a_clear_error(event, questions, p
 def _registration_trace(event, questions, monkeypatch, *, one_trip: bool):
     """What four people registering for two seats leave behind, on one path or the other."""
     if not one_trip:
-        monkeypatch.setattr(services._OneTripRegistration, "build", staticmethod(lambda *args: None))
+        monkeypatch.setattr(services.OneTripRegistration, "build", staticmethod(lambda *args: None))
     answers = {questions["diet"].pk: "veg", questions["photos"].pk: True, questions["access"].pk: ["loop"]}
     made = [register(event, answers=answers) for _ in range(4)]
     rows = Registration.objects.filter(event=event).order_by("pk")

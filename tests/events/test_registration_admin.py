@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from events.models import Answer, Event, OutgoingEmail, Question, Registration
+from events.models import Answer, Event, Question, Registration
 from events.services import registrations as reg_services
-from events.services.registration_admin import registration_add_by_email, registrations_for_admin
-from events.services.registrations import RegistrationError
+from events.services.registrations import RegistrationError, registration_add_by_email, registrations_for_admin
+from outbox.models import OutgoingEmail
 from tests.factories import EventFactory, OrganizerFactory, UserFactory
 
 Status = Registration.Status

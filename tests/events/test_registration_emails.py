@@ -8,9 +8,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
-from events import invitations
-from events.models import OutgoingEmail, Registration
-from events.services import notifications
+from events.models import Registration
+from events.services import notifications, registration_emails
 from events.services.events import event_cancel, session_update
 from events.services.registrations import (
     event_change_capacity,
@@ -19,6 +18,7 @@ from events.services.registrations import (
     registration_create,
     registration_reject,
 )
+from outbox.models import OutgoingEmail
 from tests.factories import EventFactory, RegistrationFactory, UserFactory
 
 
@@ -36,7 +36,9 @@ def calendars(monkeypatch):
         asked.append((registration.pk, method))
         return method, f"BEGIN:VCALENDAR\r\nMETHOD:{method}\r\nEND:VCALENDAR\r\n"
 
-    monkeypatch.setattr(invitations, "registration_invitation", fake)
+    # Where the services look it up.
+    monkeypatch.setattr(registration_emails, "registration_invitation", fake)
+    monkeypatch.setattr(notifications, "registration_invitation", fake)
     return asked
 
 
@@ -268,13 +270,14 @@ def test_mail_server_down_never_loses_a_registration_and_retry_sends_it(client, 
 @pytest.mark.django_db(transaction=True)
 def test_a_broken_broker_does_not_break_a_committed_registration(capacity_one, participant, monkeypatch, settings):
     from events import tasks
+    from outbox import tasks as outbox_tasks
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
 
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(tasks.send_outgoing_email, "delay", broker_down)
+    monkeypatch.setattr(outbox_tasks.send_outgoing_email, "delay", broker_down)
     monkeypatch.setattr(tasks.send_registration_email, "delay", broker_down)
     registration = register(capacity_one, participant)
     assert registration.status == "confirmed"
@@ -293,7 +296,7 @@ def test_first_emails_lost_with_a_killed_process_are_sent_by_the_retry_command(c
     emailed = register(event, UserFactory())  # took the seat, and got its email
     other = EventFactory(city=city, capacity=0)
     with monkeypatch.context() as dying:
-        dying.setattr(services, "_mail_after_commit", lambda mails: None)  # the process dies here
+        dying.setattr(services, "mail_after_commit", lambda mails: None)  # the process dies here
         lost_waiting = register(event, UserFactory(preferred_language="es"))
         lost_then_cancelled = register(event, UserFactory())
         registration_cancel(registration=lost_then_cancelled, actor=lost_then_cancelled.user)
@@ -379,12 +382,13 @@ def test_with_workers_the_request_hands_over_ids_and_the_worker_renders_and_send
     import json
 
     from events import tasks
+    from outbox import tasks as outbox_tasks
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
     handed_over = []
     monkeypatch.setattr(tasks.send_registration_email, "delay", lambda **kw: handed_over.append(("reg", kw)))
     monkeypatch.setattr(tasks.notify_registrations, "delay", lambda **kw: handed_over.append(("event", kw)))
-    monkeypatch.setattr(tasks.send_outgoing_email, "delay", lambda pk: handed_over.append(("send", pk)))
+    monkeypatch.setattr(outbox_tasks.send_outgoing_email, "delay", lambda pk: handed_over.append(("send", pk)))
     participant.preferred_language = "sv"
     participant.save()
 

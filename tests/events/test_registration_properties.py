@@ -193,7 +193,7 @@ def test_the_one_trip_registration_decides_as_the_orm_path_does(
 
             with CaptureQueriesContext(connection) as queries:
                 fast = outcome()
-            with patch.object(services._OneTripRegistration, "build", staticmethod(lambda *args: None)):
+            with patch.object(services.OneTripRegistration, "build", staticmethod(lambda *args: None)):
                 slow = outcome()
             assert fast == slow
             if fast[0] != "refused":

@@ -11,6 +11,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Count, Q
 
 from events.models import Event, Registration
+from events.services import registration_sql
 from events.services import registrations as services
 from events.services.registrations import registration_cancel, registration_create
 from tests.concurrency import BARRIER_TIMEOUT, run_together
@@ -98,7 +99,7 @@ def test_without_the_lock_the_same_race_overbooks(city, monkeypatch):
     """
     attempts, racers, seats = 4, 8, 2
     overbooked = []
-    monkeypatch.setattr(services._OneTripRegistration, "build", staticmethod(lambda *args: None))
+    monkeypatch.setattr(services.OneTripRegistration, "build", staticmethod(lambda *args: None))
     for _ in range(attempts):
         event = EventFactory(city=city, capacity=seats)
         users = [UserFactory() for _ in range(racers)]
@@ -131,7 +132,7 @@ def test_the_one_trip_registration_waits_for_whoever_holds_the_last_seat(city, m
     event = EventFactory(city=city, capacity=1)
     first_user, second_user = UserFactory(), UserFactory()
     if not locked:
-        monkeypatch.setattr(services, "_event_lock_sql", lambda: "SELECT 1")
+        monkeypatch.setattr(registration_sql, "event_lock_sql", lambda: "SELECT 1")
     first_inserted, second_done = threading.Event(), threading.Event()
     statuses: dict[str, str] = {}
 

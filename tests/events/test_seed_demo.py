@@ -259,7 +259,7 @@ def test_a_second_run_leaves_an_event_a_user_made_untouched(seeded):
 # Last in the module: a transactional test empties the database the module-wide seed lives in.
 @pytest.mark.django_db(transaction=True)
 def test_the_seed_sends_no_email_even_with_background_sending_and_ends_with_the_logins(transactional_db, settings, mailoutbox):
-    from events.background import background_wait
+    from outbox.background import background_wait
 
     settings.EMAILS_IN_BACKGROUND_THREAD = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

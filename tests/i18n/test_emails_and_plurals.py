@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from events.models import OutgoingEmail
 from events.services.registrations import RegistrationError, event_change_capacity, registration_create
+from outbox.models import OutgoingEmail
 from tests.factories import EventFactory, RegistrationFactory, UserFactory
 from tests.i18n.catalogues import use_catalogues, write_catalogue
 

@@ -3,14 +3,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from events.models import Answer, Attendance, OutgoingEmail, Question, Session
+from events.models import Answer, Attendance, Question, Session
+from outbox.models import OutgoingEmail
 from tests.factories import EventFactory, RegistrationFactory
 
 
 @pytest.fixture(autouse=True)
 def _site(settings):
     settings.SITE_URL = "https://events.example.eu"
-    settings.CERTIFICATES_EAGER_IN_THREAD = False
+    settings.BACKGROUND_LONG_JOBS = False
 
 
 def ended_event(city, *, days_ago: int, **fields):

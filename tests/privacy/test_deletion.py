@@ -7,8 +7,9 @@ from django.utils import timezone
 from accounts.models import User
 from certificates.models import Certificate
 from certificates.services.certificates import certificate_issue
-from events.models import Attendance, OutgoingEmail, Registration
+from events.models import Attendance, Registration
 from events.services.registrations import registration_create
+from outbox.models import OutgoingEmail
 from privacy.models import Consent, DeletionRequest, DemographicProfile, Purpose
 from privacy.services.consents import consent_give
 from privacy.services.deletion import user_delete_execute, user_delete_request, user_delete_undo

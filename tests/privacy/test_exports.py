@@ -80,7 +80,7 @@ def test_the_zip_holds_everything_personal_about_the_person_and_nothing_of_other
 def test_the_emailed_link_is_masked_in_the_stored_copy_and_works_once(
     client, history, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from events.models import OutgoingEmail
+    from outbox.models import OutgoingEmail
 
     person, *_ = history
     path, _archive = _export(client, person, django_capture_on_commit_callbacks, mailoutbox)

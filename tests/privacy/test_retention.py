@@ -4,7 +4,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from events.models import Answer, Attendance, OutgoingEmail, Registration
+from events.models import Answer, Attendance, Registration
+from outbox.models import OutgoingEmail
 from privacy.models import AuditHold, PurgeRun, RetentionPolicy
 from privacy.retention import months_before
 from privacy.services.exports import user_data_tables

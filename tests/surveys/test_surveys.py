@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from events.models import OutgoingEmail, Registration
+from events.models import Registration
+from outbox.models import OutgoingEmail
 from surveys.core import COMMENT, MET_DIFFERENT, SATISFACTION, USEFUL
 from surveys.models import Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse
 from surveys.services.surveys import (

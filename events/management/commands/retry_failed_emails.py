@@ -2,8 +2,8 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from events.services.emails import email_retry_failed
-from events.services.registrations import registration_emails_recover
+from events.services.registration_emails import registration_emails_recover
+from outbox.services.emails import email_retry_failed
 
 
 class Command(BaseCommand):

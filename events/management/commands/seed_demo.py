@@ -21,9 +21,9 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from events.background import background_wait
 from events.models import City, CityMembership, Event, Registration
 from events.services import events as event_services
+from outbox.background import background_wait
 
 DEMO_PASSWORD = "epi-demo-2026"
 DEMO_DOMAIN = "demo.epi-events.eu"
@@ -1197,7 +1197,7 @@ class Command(BaseCommand):
             EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
             CELERY_TASK_ALWAYS_EAGER=True,
             EMAILS_IN_BACKGROUND_THREAD=False,
-            CERTIFICATES_EAGER_IN_THREAD=False,
+            BACKGROUND_LONG_JOBS=False,
         )
 
     def _password_hash(self) -> str:

@@ -1,7 +1,7 @@
-"""What organizers do to an event's registrations beyond the participant's own actions:
-register people who signed up on paper, and edit the questions asked at registration.
+"""The questions an event asks at registration: created, changed, moved and deleted by organizers.
 
-Registration state itself still changes only through ``events.services.registrations``.
+Every change takes the event lock that ``registration_create`` writes answers under, so a
+question cannot lose its "no answers yet" state between the check and the write.
 """
 
 from __future__ import annotations
@@ -9,19 +9,12 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, QuerySet
-from django.urls import reverse
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import User
 from events.i18n import join_list
-from events.models import Answer, Event, Question, Registration
-from events.services.emails import email_queue
-from events.services.registrations import RegistrationError, registration_create
+from events.models import Answer, Event, Question
 
 CHOICE_KINDS = (Question.Kind.SINGLE_CHOICE, Question.Kind.MULTIPLE_CHOICE)
 MAX_CHOICE_VALUE_LENGTH = 100
@@ -33,149 +26,6 @@ CHOICES_TEXT_MAX_LENGTH = 20_000
 
 class QuestionError(Exception):
     """A question change that cannot be made; ``str()`` is a translated message for the organizer."""
-
-
-# ---------------------------------------------------------------------------
-# People registered by an organizer
-
-
-def _invitation_language(event: Event) -> str:
-    """The language a person we know nothing about most likely reads: the event's, else the city's."""
-    available = dict(settings.LANGUAGES)
-    for candidate in (event.language, event.city.default_language):
-        if candidate in available:
-            return candidate
-    return settings.LANGUAGE_CODE
-
-
-def account_password_set_url(*, user: User) -> str:
-    """An absolute link where ``user`` chooses a password (allauth's reset-from-key page).
-
-    allauth's token hashes the password and the last login, so the link stops working once
-    a password has been set or the person has logged in, and after PASSWORD_RESET_TIMEOUT.
-    """
-    from allauth.account.forms import default_token_generator
-    from allauth.account.utils import user_pk_to_url_str
-
-    path = reverse(
-        "account_reset_password_from_key",
-        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
-    )
-    return settings.SITE_URL + path
-
-
-def _send_account_invitation(*, user: User, event: Event, actor: User | None) -> None:
-    password_set_url = account_password_set_url(user=user)
-    email_queue(
-        user=user,
-        template="account_invitation",
-        event=event,
-        # The link sets the account's password: masked in the stored copy, dropped once sent.
-        secrets=[password_set_url],
-        context={
-            "password_set_url": password_set_url,
-            "password_reset_url": settings.SITE_URL + reverse("account_reset_password"),
-            "invited_by": actor.display_name if actor else "",
-            "link_valid_days": max(settings.PASSWORD_RESET_TIMEOUT // 86400, 1),
-        },
-        # Adding the same person to the same event twice must not invite them twice.
-        dedupe_key=f"account_invitation:{user.pk}:{event.pk}",
-    )
-
-
-def _never_signed_in(user: User) -> bool:
-    return user.last_login is None and not user.has_usable_password()
-
-
-@transaction.atomic
-def registration_add_by_email(
-    *,
-    event: Event,
-    email: str,
-    actor: User,
-    full_name: str = "",
-    source: str = Registration.Source.ORGANIZER,
-) -> Registration:
-    """Register the person with ``email`` for ``event`` on an organizer's behalf.
-
-    Someone without an account gets one with no usable password and an invitation to choose
-    one; the account is created in the same transaction as the registration, so a refused
-    registration (event full and closed, already registered...) leaves no stray account.
-    Raises ``RegistrationError`` for an unusable address and whatever ``registration_create``
-    refuses.
-    """
-    from allauth.account.models import EmailAddress
-
-    address = (email or "").strip()
-    try:
-        validate_email(address)
-    except ValidationError:
-        raise RegistrationError(_("“%(email)s” is not a valid email address.") % {"email": address}, code="invalid")
-
-    user = User.objects.filter(email__iexact=address).first()
-    if user is None:
-        try:
-            with transaction.atomic():
-                user = User.objects.create_user(
-                    email=address,
-                    password=None,  # unusable: the person chooses one through the invitation link
-                    full_name=" ".join(full_name.split()),
-                    preferred_language=_invitation_language(event),
-                )
-                # Unverified: an address copied from paper proves nothing. allauth asks the
-                # person to confirm it at their first login.
-                EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
-        except IntegrityError:
-            # Another organizer (or the person, signing up) created the account a moment ago.
-            user = User.objects.get(email__iexact=address)
-    invite = _never_signed_in(user)
-
-    try:
-        registration = registration_create(event=event, user=user, source=source, actor=actor)
-    except RegistrationError as error:
-        if error.code == "duplicate":
-            # The service speaks to the participant; here the reader is the organizer.
-            raise RegistrationError(
-                _("%(email)s is already registered for this event.") % {"email": user.email}, code="duplicate"
-            )
-        raise
-    if invite:
-        _send_account_invitation(user=user, event=event, actor=actor)
-    return registration
-
-
-# ---------------------------------------------------------------------------
-# Reads for the organizer's pages (a fixed number of queries whatever the size)
-
-
-def registrations_for_admin(*, event: Event) -> QuerySet[Registration]:
-    """The event's registrations with participant, answers (and their questions) and waiting position.
-
-    ``waiting_pos`` (``RegistrationQuerySet.with_waiting_position``) is 1 for the first in line,
-    None for anyone not waiting.
-    """
-    return (
-        # Anonymised rows (retention, deleted accounts) are counts, not people: never listed.
-        Registration.objects.filter(event=event, user__isnull=False)
-        .select_related("user")
-        .prefetch_related(
-            Prefetch(
-                "answers",
-                queryset=Answer.objects.select_related("question").order_by("question__position", "question_id"),
-            )
-        )
-        .with_waiting_position()
-    )
-
-
-# ---------------------------------------------------------------------------
-# Questions
-
-
-def _lock_event(event: Event) -> Event:
-    # registration_create writes answers under this lock; taking it here means a question
-    # cannot lose its last answer-free moment between our check and our write.
-    return Event.objects.lock(event.pk)
 
 
 def clean_label_translations(translations: dict[str, str] | None) -> dict[str, str]:
@@ -311,7 +161,7 @@ def question_create(
         label=label, kind=kind, required=required, help_text=help_text,
         label_translations=label_translations, choices=choices, sensitive=sensitive,
     )
-    locked = _lock_event(event)
+    locked = Event.objects.lock(event.pk)
     last = Question.objects.filter(event=locked).order_by("-position").values_list("position", flat=True).first()
     return Question.objects.create(event=locked, position=0 if last is None else last + 1, **fields)
 
@@ -336,7 +186,7 @@ def question_update(
     )
     choices = fields["choices"]
 
-    _lock_event(question.event)
+    Event.objects.lock(question.event_id)
     question = Question.objects.get(pk=question.pk)
     if Answer.objects.filter(question=question).exists():
         if kind != question.kind:
@@ -364,7 +214,7 @@ def question_delete(*, question: Question) -> None:
     promised to act on (dietary or access needs). Making the question optional, or
     exporting the answers first, is the way out and the message says so.
     """
-    _lock_event(question.event)
+    Event.objects.lock(question.event_id)
     answered = Answer.objects.filter(question_id=question.pk).count()
     if answered:
         raise QuestionError(
@@ -385,7 +235,7 @@ def question_move(*, question: Question, direction: Literal["up", "down"]) -> Qu
     """Swap the question with its neighbour; moving past either end does nothing."""
     if direction not in ("up", "down"):
         raise QuestionError(_("A question can only move up or down."))
-    locked = _lock_event(question.event)
+    locked = Event.objects.lock(question.event_id)
     ordered = list(Question.objects.filter(event=locked).order_by("position", "id"))
     index = next((i for i, q in enumerate(ordered) if q.pk == question.pk), None)
     if index is None:

@@ -1,7 +1,7 @@
 """The one way an email leaves the site.
 
 ``email_queue`` renders the message in the recipient's language, stores it, and
-after commit hands its primary key to a task. The task sends it and records the
+after commit hands its primary key to the sending task (``outbox.dispatch``). The task sends it and records the
 outcome; a mail server that is down means a retry later, never a lost registration.
 """
 
@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -23,8 +25,13 @@ from django.utils.html import escape
 from django.utils.translation import pgettext
 
 from accounts.models import User
-from events.models import CityMembership, Event, OutgoingEmail
+from events.invitations import InvitationEmail, calendar_mime_part
+from events.models import CityMembership, Event
+from outbox.dispatch import dispatch
+from outbox.models import OutgoingEmail
 
+# The task that sends one stored email (outbox.tasks).
+SEND_TASK = "events.tasks.send_outgoing_email"
 # Organizers named in Reply-To at most (a city has a handful).
 REPLY_TO_LIMIT = 10
 
@@ -152,32 +159,14 @@ def email_queue_message(
 
 
 def _send_after_commit(email_id: int, message: OutgoingEmail | None = None) -> None:
-    from events.background import in_background, on_background_thread, run_in_background
-    from events.tasks import send_outgoing_email
-
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        # No broker: send in this process. Celery's eager machinery would only add
-        # milliseconds, and a row we have just written need not be read back.
-        def deliver():
-            if message is not None:
-                _deliver_fresh(message)
-            else:
-                email_deliver(email_id=email_id, final=True)
-
-        if in_background() and not on_background_thread():
-            # Not inside the request someone waits for: a mail server that is slow or
-            # never answers (EMAIL_TIMEOUT) holds up a background thread, not a sign-up.
-            def send():
-                run_in_background(deliver, label=f"email {email_id}")
-        else:
-            send = deliver
+    # In this process a row just written need not be read back: one UPDATE records the outcome.
+    if message is not None:
+        deliver = partial(_deliver_fresh, message)
     else:
-        def send():
-            send_outgoing_email.delay(email_id)
-
-    # robust: the email row is committed and will be retried from there; a broker
-    # that is down must not turn the user's committed action into an error page.
-    transaction.on_commit(send, robust=True)
+        deliver = partial(email_deliver, email_id=email_id, final=True)
+    # No fallback: a stored row is the queue itself; with the broker down it waits for
+    # retry_failed_emails rather than holding up the request on the mail server.
+    dispatch(SEND_TASK, email_id, in_process=deliver, fallback=False)
 
 
 def email_deliver(*, email_id: int, final: bool) -> bool:
@@ -240,16 +229,12 @@ def _build(message: OutgoingEmail) -> EmailMultiAlternatives:
         "reply_to": _reply_to(message),
     }
     if message.calendar_body:
-        from events.invitations import InvitationEmail, calendar_mime_part
-
         mail = InvitationEmail(**fields, calendar=calendar_mime_part(message.calendar_method, message.calendar_body))
     else:
         mail = EmailMultiAlternatives(**fields)
     if html:
         mail.attach_alternative(html, "text/html")
     if message.attachment_path:
-        from django.core.files.storage import default_storage
-
         with default_storage.open(message.attachment_path, "rb") as fh:
             mail.attach(message.attachment_name, fh.read(), message.attachment_mimetype)
     return mail
