@@ -42,3 +42,48 @@ def test_a_failing_background_job_does_not_stop_the_next(caplog):
     assert background_wait(timeout=60)
     assert done == [True]
     assert "Background job broken failed" in caplog.text
+
+
+def test_a_short_job_waits_for_the_requests_in_flight_but_not_for_ever(monkeypatch):
+    import threading
+    import time
+
+    from outbox import background
+
+    ran = threading.Event()
+    background.in_flight.started()
+    try:
+        run_in_background(ran.set, label="email")
+        # A request is being answered: the email waits for the lull.
+        assert not ran.wait(0.3)
+    finally:
+        background.in_flight.finished()
+    assert ran.wait(5)
+    assert background_wait(timeout=5)
+
+    # Under a load that never pauses, it runs anyway once the cap has passed.
+    monkeypatch.setattr(background, "YIELD_TO_REQUESTS_SECONDS", 0.2)
+    late = threading.Event()
+    background.in_flight.started()
+    try:
+        started = time.monotonic()
+        run_in_background(late.set, label="email")
+        assert late.wait(5)
+        assert time.monotonic() - started >= 0.15
+    finally:
+        background.in_flight.finished()
+
+
+def test_a_long_job_does_not_wait_for_requests():
+    import threading
+
+    from outbox import background
+
+    ran = threading.Event()
+    background.in_flight.started()
+    try:
+        run_in_background(ran.set, label="certificates", long=True)
+        assert ran.wait(0.5)
+    finally:
+        background.in_flight.finished()
+    assert background_wait(timeout=5)
