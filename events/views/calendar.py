@@ -234,7 +234,8 @@ def _public_feed(request: HttpRequest, *, events: QuerySet, day: datetime, key: 
 @require_safe
 def city_feed(request: HttpRequest, slug: str) -> HttpResponse:
     """A city's programme as a subscribable calendar."""
-    city = get_object_or_404(City, slug=slug)
+    # Not the strategy's narrative and images: a polled feed reads only what it writes.
+    city = get_object_or_404(City.objects.only("pk", "name", "slug", "timezone"), slug=slug)
     day = _feed_day(timezone.now())
     with translation.override(_public_language(request)):
         name = _("EPI Events: %(city)s") % {"city": city.name}
