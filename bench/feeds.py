@@ -14,6 +14,7 @@ Client in this process, as the median of --repeat runs (wall and CPU time):
 * cached 200 — the same GET again: fingerprint, body from the cache, decompressed;
 * 304        — the same GET with If-None-Match: fingerprint only;
 * the programme feed /calendars/events.ics rebuilt, for its size and time;
+* /healthz, a view that answers "ok" through the same middleware, for scale;
 
 with the queries of each, the EXPLAIN ANALYZE of the fingerprint and of the rows query,
 and, side by side, the former behaviour (unless --no-old): every session of the city from
@@ -247,6 +248,10 @@ def run(args, seeded: float) -> None:
     assert warm.status_code == 200
     etag = warm["ETag"]
 
+    for _ in range(50):
+        client.get("/healthz")
+    trivial = timed(lambda: [client.get("/healthz") for _ in range(20)], args.repeat)
+    trivial = (trivial[0] / 20, trivial[1] / 20, None)
     rebuild = timed(lambda: client.get(city_url), args.repeat, before=cache.clear)
     cached = timed(lambda: client.get(city_url), args.repeat)
     not_modified = timed(lambda: client.get(city_url, HTTP_IF_NONE_MATCH=etag), args.repeat)
@@ -258,6 +263,7 @@ def run(args, seeded: float) -> None:
         "rebuild": queries_of(lambda: client.get(city_url)),
         "cached 200": queries_of(lambda: client.get(city_url)),
         "304": queries_of(lambda: client.get(city_url, HTTP_IF_NONE_MATCH=etag)),
+        "/healthz": queries_of(lambda: client.get("/healthz")),
     }
     day = calendar._feed_day(timezone.now())
     window = Session.objects.in_public_feed(
@@ -274,6 +280,7 @@ def run(args, seeded: float) -> None:
         ("rebuild", rebuild, "<= 1000 ms, <= 2 MB"),
         ("cached 200", cached, "<= 10 ms"),
         ("304", not_modified, "<= 5 ms"),
+        ("/healthz", trivial, "(no database: the request plumbing alone, for scale)"),
     ):
         print(f"  {label:<12} {wall * 1000:9.1f} {cpu * 1000:9.1f} {len(counts[label]):8d}   {target}")
     pbody = programme[2].content
