@@ -154,7 +154,7 @@ def programme(city, other_city, organizer):
             event = make_event(
                 host,
                 [start + timedelta(days=7 * i) for i in range(1 + number % 3)],
-                kind=kind, area=area, title=title,
+                kind=kind, area=area, title=title[:200],
                 summary=TITLES[(number + 2) % len(TITLES)][:300],
                 description=(TITLES[(number + 3) % len(TITLES)] + "\n\n") * (1 + number % 4),
                 venue_name="" if online else "Centro Cívico «Barrio Peral», sala 2; piso 1",
@@ -176,7 +176,7 @@ def programme(city, other_city, organizer):
 
     event_cancel(event=events[1], actor=organizer)
     # The October night hour that happens twice in Riga: written in UTC.
-    events.append(make_event(city, [datetime(2027, 10, 31, 1, 30, tzinfo=UTC)], hours=0.5, title=TITLES[4]))
+    events.append(make_event(city, [datetime(2027, 10, 31, 1, 30, tzinfo=UTC)], hours=0.5, title=TITLES[4][:200]))
     return events
 
 
