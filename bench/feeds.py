@@ -1,7 +1,7 @@
 """Public calendar feeds at issue 18's full size on PostgreSQL: rebuild, cached 200, 304, and the former feed.
 
     .venv/bin/python bench/feeds.py [--events 100000] [--repeat 7] [--no-old]
-        [--database-url postgres://postgres@127.0.0.1:5432/epi_feeds_bench] [--reuse]
+        [--database-url postgres://postgres@127.0.0.1:5432/epi_feeds_bench] [--keep] [--reuse]
 
 Drops and creates its own PostgreSQL database, migrates it and bulk-inserts (in batches)
 100,000 events over the seven EPI cities, three weekly sessions each, spread from three
@@ -68,6 +68,14 @@ def recreate_database(url: str) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
 
 
 def setup_django(url: str, workdir: Path) -> None:
@@ -210,7 +218,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--no-old", action="store_true", help="skip the former feed (about 10 s at full size)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--reuse", action="store_true", help="keep the database of the last run (no seeding)")
+    parser.add_argument("--keep", action="store_true", help="leave the database for a later --reuse")
+    parser.add_argument("--reuse", action="store_true", help="use the database a --keep run left (no seeding)")
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         sys.exit("bench/feeds.py measures PostgreSQL: give --database-url postgres://...")
@@ -223,6 +232,11 @@ def main() -> None:
             seed(args.events)
         seeded = time.perf_counter() - started
         run(args, seeded)
+    if not args.keep:
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(args.database_url)
 
 
 def run(args, seeded: float) -> None:
