@@ -160,6 +160,13 @@ CELERY_BEAT_SCHEDULE = {
 }
 EVIDENCE_CACHE_SECONDS = env.int("EVIDENCE_CACHE_SECONDS", default=600)
 
+# Public calendar feeds (docs/architecture.md, "Calendars"): sessions from 90 days ago up to this many
+# days ahead, and at most this many of them, the most recently changed kept when there are more.
+CALENDAR_FEED_HORIZON_DAYS = env.int("CALENDAR_FEED_HORIZON_DAYS", default=548)
+CALENDAR_FEED_MAX_ITEMS = env.int("CALENDAR_FEED_MAX_ITEMS", default=1000)
+# How long a built public feed stays in the cache (compressed, under its ETag): any change makes a new ETag.
+CALENDAR_FEED_CACHE_SECONDS = env.int("CALENDAR_FEED_CACHE_SECONDS", default=24 * 60 * 60)
+
 # No survey result (page or export) is shown below this many responses; never below 3.
 SURVEY_MIN_RESPONSES = max(3, env.int("SURVEY_MIN_RESPONSES", default=5))
 

@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
 from icalendar import Event as VEvent
-from icalendar.prop import vCalAddress, vCategory, vDatetime, vDDDTypes, vDuration, vGeo, vInt, vRecur, vText
+from icalendar.prop import vCalAddress, vCategory, vDDDTypes, vDuration, vGeo, vRecur, vText
 
 PRODID = "-//European Pact for Integration//EPI Events//EN"
 # Calendar clients poll subscribed feeds no more often than this.
@@ -173,17 +173,22 @@ def _inner(component) -> bytes:
 
 
 class _VEventWriter:
-    """Writes one VEVENT per entry, serialising each distinct property only once per calendar.
+    """Writes one VEVENT per entry as bytes, each content line escaped and folded once.
 
-    icalendar escapes and folds every content line character by character; in a feed
-    the sessions of an event share their URL and description, and statuses,
-    categories, places and coordinates repeat across events, so those lines are
-    serialised once and reused as bytes.
+    icalendar folds every content line character by character, which was most of a
+    feed's build time; here the lines that differ per session or per event are
+    formatted directly (icalendar's TEXT escaping, its date-time formats, the TZID
+    parameter it writes for each zone) and folded by :func:`_fold`, which gives
+    icalendar's bytes for the same line. What repeats across events (statuses,
+    categories, coordinates) is still serialised by icalendar, once per calendar.
+    ``tests/events/test_ical_writer.py`` holds the output to the former
+    component-by-component writer's, byte for byte.
     """
 
     def __init__(self, site_url: str, extra: bytes):
         self.site_url = site_url
         self.host = site_host(site_url)
+        self.uid_host = _escape(f"@{self.host}")
         self.extra = extra
         self.zones: set[str] = set()
         self._events: dict[int, bytes] = {}
@@ -195,16 +200,16 @@ class _VEventWriter:
         status = CANCELLED if event.status == "cancelled" else entry.status
         if status not in STATUSES:
             raise ValueError(f"unknown calendar status {status!r}")
-        self.zones.add(event.city.timezone)
-        parts = [_BEGIN_VEVENT, _inner(self._session_properties(entry, status, event.city.tzinfo))]
+        city = event.city
+        self.zones.add(city.timezone)
+        parts = [_BEGIN_VEVENT, self._session_lines(entry, status, city.tzinfo)]
         described = self._events.get(event.pk)
         if described is None:
             url = self.site_url + event.get_absolute_url()
-            ve = VEvent()
-            ve["URL"] = vText(url)
-            ve["URL"].params["VALUE"] = "URI"
-            ve["DESCRIPTION"] = vText(_description(event, url))
-            described = self._events[event.pk] = _inner(ve)
+            described = self._events[event.pk] = (
+                _fold(b"DESCRIPTION:" + _escape(_description(event, url)))
+                + _fold(b"URL;VALUE=URI:" + _escape(url))
+            )
         parts.append(described)
         parts.append(self._line(("STATUS", status), lambda: {
             "STATUS": vText(status), "TRANSP": vText("TRANSPARENT" if status == CANCELLED else "OPAQUE"),
@@ -214,7 +219,10 @@ class _VEventWriter:
         }))
         location = location_text(event, session.room)
         if location:
-            parts.append(self._line(("LOCATION", location), lambda: {"LOCATION": vText(location)}))
+            line = self._lines.get(("LOCATION", location))
+            if line is None:
+                line = self._lines[("LOCATION", location)] = _fold(b"LOCATION:" + _escape(location))
+            parts.append(line)
         if event.latitude is not None and event.longitude is not None:
             geo = (float(event.latitude), float(event.longitude))
             parts.append(self._line(("GEO", geo), lambda: {"GEO": vGeo(geo)}))
@@ -231,30 +239,91 @@ class _VEventWriter:
             lines = self._lines[key] = _inner(ve)
         return lines
 
-    def _session_properties(self, entry: Entry, status: str, tz: ZoneInfo) -> VEvent:
+    def _session_lines(self, entry: Entry, status: str, tz: ZoneInfo) -> bytes:
+        """SUMMARY, DTSTART, DTEND, DTSTAMP, UID, SEQUENCE, CREATED, LAST-MODIFIED: icalendar's order."""
         session = entry.session
         event = session.event
         changed = max(d for d in (session.updated_at, event.updated_at, entry.changed_at) if d is not None)
-        stamp = vDatetime(changed.astimezone(UTC))
+        stamp = _utc_stamp(changed)
         title = session_title(session)
         label = entry.label or (pgettext("event status", "Cancelled") if status == CANCELLED else "")
         if label:
             title = _("%(label)s: %(title)s") % {"label": label, "title": title}
-        ve = VEvent()
-        ve["UID"] = vText(_uid(session.pk, self.host))
-        ve["DTSTAMP"] = stamp
-        ve["LAST-MODIFIED"] = stamp
-        ve["CREATED"] = vDatetime(session.created_at.astimezone(UTC))
-        ve["SEQUENCE"] = vInt(event.sequence + session.sequence)
         start, end = _local(session.starts_at, tz), _local(session.ends_at, tz)
         if start.fold or end.fold:
             # The second 03:30 of an October night: RFC 5545 reads an ambiguous local time as the
             # first one, so this rare session is written in UTC, which is never ambiguous.
-            start, end = session.starts_at.astimezone(UTC), session.ends_at.astimezone(UTC)
-        ve["DTSTART"] = vDDDTypes(start)
-        ve["DTEND"] = vDDDTypes(end)
-        ve["SUMMARY"] = vText(title)
-        return ve
+            start_line = b"DTSTART:" + _utc_stamp(session.starts_at)
+            end_line = b"DTEND:" + _utc_stamp(session.ends_at)
+        else:
+            start_prefix, end_prefix = _zone_prefixes(tz)
+            start_line = start_prefix + _wall_time(start)
+            end_line = end_prefix + _wall_time(end)
+        return b"".join((
+            _fold(b"SUMMARY:" + _escape(title)),
+            _fold(start_line),
+            _fold(end_line),
+            b"DTSTAMP:", stamp, b"\r\n",
+            _fold(b"UID:session-%d%s" % (session.pk, self.uid_host)),
+            b"SEQUENCE:", str(event.sequence + session.sequence).encode(), b"\r\n",
+            b"CREATED:", _utc_stamp(session.created_at), b"\r\n",
+            b"LAST-MODIFIED:", stamp, b"\r\n",
+        ))
+
+
+def _escape(text: str) -> bytes:
+    """A TEXT value as icalendar escapes it (backslash, semicolon, comma, line breaks), in UTF-8."""
+    return vText(text).to_ical()
+
+
+def _fold(line: bytes) -> bytes:
+    """One content line folded as icalendar folds it, with its CRLF.
+
+    icalendar cuts a line before the character that would make it 75 octets or more
+    (the continuation's leading space not counted), never inside a UTF-8 character,
+    and moves a trailing backslash or caret to the next line so an escape is never
+    split. The same cuts, found on the encoded bytes a whole line at a time.
+    """
+    if len(line) < _FOLD_LIMIT:
+        return line + b"\r\n"
+    pieces = []
+    start, size = 0, len(line)
+    while size - start >= _FOLD_LIMIT:
+        cut = start + _FOLD_LIMIT - 1
+        while line[cut] & 0xC0 == 0x80:  # inside a UTF-8 sequence: cut before its first byte
+            cut -= 1
+        if line[cut - 1] in _ESCAPE_PREFIXES:
+            cut -= 1
+        pieces.append(line[start:cut])
+        start = cut
+    pieces.append(line[start:])
+    return b"\r\n ".join(pieces) + b"\r\n"
+
+
+_FOLD_LIMIT = 75
+_ESCAPE_PREFIXES = frozenset(b"\\^")
+
+
+def _utc_stamp(value: datetime) -> bytes:
+    utc = value.astimezone(UTC)
+    return b"%04d%02d%02dT%02d%02d%02dZ" % (utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second)
+
+
+def _wall_time(value: datetime) -> bytes:
+    return b"%04d%02d%02dT%02d%02d%02d" % (
+        value.year, value.month, value.day, value.hour, value.minute, value.second
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _zone_prefixes(tz: ZoneInfo) -> tuple[bytes, bytes]:
+    """``DTSTART;TZID=...:`` and ``DTEND;TZID=...:`` exactly as icalendar writes them for this zone."""
+    ve = VEvent()
+    ve["DTSTART"] = vDDDTypes(datetime(2000, 1, 1, tzinfo=tz))
+    ve["DTEND"] = vDDDTypes(datetime(2000, 1, 1, tzinfo=tz))
+    start, end = _inner(ve).split(b"\r\n")[:2]
+    # Both lines end in the same value (20000101T000000): keep what comes before it.
+    return start[: start.rindex(b":") + 1], end[: end.rindex(b":") + 1]
 
 
 def _local(value: datetime, tz: ZoneInfo) -> datetime:

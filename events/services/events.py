@@ -108,13 +108,21 @@ def _event_search_text(event: Event) -> str:
 
 
 def _refresh_event_dates(event: Event) -> None:
+    """After any change to an event's sessions: its span, and its ``updated_at``.
+
+    A session's change is a change of its event: public calendar feeds fingerprint the
+    events only (events/views/calendar.py), so every session service ends here.
+    """
     bounds = Session.objects.filter(event=event).aggregate(start=Min("starts_at"), end=Max("ends_at"))
     start, end = bounds["start"], bounds["end"]
+    now = timezone.now()
     if (start, end) == (event.starts_at, event.ends_at):
+        Event.objects.filter(pk=event.pk).update(updated_at=now)
+        event.updated_at = now
         return
     # The event's span is its time in calendars that show it as one entry, so clients need a new SEQUENCE.
-    Event.objects.filter(pk=event.pk).update(starts_at=start, ends_at=end, sequence=F("sequence") + 1)
-    event.starts_at, event.ends_at = start, end
+    Event.objects.filter(pk=event.pk).update(starts_at=start, ends_at=end, sequence=F("sequence") + 1, updated_at=now)
+    event.starts_at, event.ends_at, event.updated_at = start, end, now
     event.sequence += 1
 
 

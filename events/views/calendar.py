@@ -4,14 +4,21 @@ Each view answers a conditional GET from a cheap fingerprint of the data (one
 aggregate query) before it builds anything, so a calendar client polling every
 hour costs two or three small queries, whatever the feed's size. The fingerprint
 holds the counts, the sums of ids and the latest ``updated_at`` of what the feed
-shows, so a new, changed, deleted or expired session changes the ETag.
+shows (for public feeds, of its events: a session's change touches its event), so
+a new, changed, deleted or expired session changes the ETag.
+
+Public feeds are bounded (90 days back, ``CALENDAR_FEED_HORIZON_DAYS`` ahead, at most
+``CALENDAR_FEED_MAX_ITEMS`` sessions, the most recently changed kept) and the body
+built for an ETag is kept in the cache, compressed, so a feed polled by a thousand
+clients is built once per change, by whichever app server is asked first.
 """
 
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -43,6 +50,8 @@ CANCELLED_KEPT = timedelta(days=30)
 # How long we remember when a feed's content was first served (its Last-Modified).
 SEEN_TTL = 60 * 60 * 24 * 60
 PUBLIC_CACHE_CONTROL = "public, max-age=300"
+# Fast to compress and still about a tenth of the size: calendar text repeats itself.
+BODY_COMPRESSION = 6
 PRIVATE_CACHE_CONTROL = "private, no-cache"
 
 # The columns the builder reads; the rest (long descriptions of other fields, codes) stays in the database.
@@ -126,17 +135,6 @@ def _calendar_response(
     return response
 
 
-def _fingerprint(sessions: QuerySet) -> dict:
-    return sessions.aggregate(
-        n=Count("pk"),
-        ids=Sum("pk"),
-        seq=Sum("sequence"),
-        event_seq=Sum("event__sequence"),
-        changed=Max("updated_at"),
-        event_changed=Max("event__updated_at"),
-    )
-
-
 def _data_time(*values: datetime | None) -> datetime | None:
     present = [v for v in values if v is not None]
     return max(present) if present else None
@@ -180,26 +178,51 @@ def _public_events(now: datetime) -> QuerySet:
     return Event.objects.in_public_feed(now, cancelled_kept=CANCELLED_KEPT)
 
 
-def _public_feed(request: HttpRequest, *, events: QuerySet, key: tuple, name: str, zone: str, filename: str):
-    sessions = Session.objects.filter(event__in=events.values("pk"))
+def _feed_day(now: datetime) -> datetime:
+    """The instant a public feed's window is measured from: the start of the UTC day.
+
+    The window (90 days back, the horizon ahead, the 30 days a cancellation is kept)
+    then moves once a day, so the fingerprint can leave time out and hold only data.
+    """
+    return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _public_feed(request: HttpRequest, *, events: QuerySet, day: datetime, key: tuple, name: str, zone: str,
+                 filename: str):
+    since, until = day - PUBLIC_PAST, day + timedelta(days=settings.CALENDAR_FEED_HORIZON_DAYS)
+    limit = settings.CALENDAR_FEED_MAX_ITEMS
     language = _public_language(request)
-    fingerprint = _fingerprint(sessions)
+    # The events, not their sessions: every session service touches its event's updated_at
+    # (events.services.events._refresh_event_dates), and the events alone are one index's worth.
+    fingerprint = events.in_feed_window(since, until).aggregate(
+        n=Count("pk"), ids=Sum("pk"), seq=Sum("sequence"), changed=Max("updated_at")
+    )
     cities = () if zone else tuple(City.objects.order_by("pk").values_list("pk", "name", "timezone"))
-    year = timezone.now().year
+    etag = _etag(
+        "public", key, language, day.year, day.date(), sorted(fingerprint.items()), cities, name, limit,
+        settings.CALENDAR_FEED_HORIZON_DAYS,
+    )
 
     def build() -> bytes:
-        rows = sessions.select_related("event__city").only(*SESSION_FIELDS)
+        cache_key = f"calendars:body:{etag}"
+        packed = cache.get(cache_key)
+        if packed is not None:
+            return zlib.decompress(packed)
+        sessions = Session.objects.in_public_feed(events=events, since=since, until=until)
+        rows = sessions.newest_changes_first().select_related("event__city").only(*SESSION_FIELDS)[:limit]
         with translation.override(language):
             entries = [ical.Entry(session) for session in rows]
-            return ical.feed_file(
+            body = ical.feed_file(
                 entries, name=name, site_url=settings.SITE_URL, zone=zone,
                 description=_("Events of the European Pact for Integration"),
             )
+        cache.set(cache_key, zlib.compress(body, BODY_COMPRESSION), timeout=settings.CALENDAR_FEED_CACHE_SECONDS)
+        return body
 
     return _calendar_response(
         request,
-        etag=_etag("public", key, language, year, sorted(fingerprint.items()), cities, name),
-        data_time=_data_time(fingerprint["changed"], fingerprint["event_changed"]),
+        etag=etag,
+        data_time=fingerprint["changed"],
         build=build,
         filename=filename,
         attachment=False,
@@ -211,14 +234,15 @@ def _public_feed(request: HttpRequest, *, events: QuerySet, key: tuple, name: st
 @require_safe
 def city_feed(request: HttpRequest, slug: str) -> HttpResponse:
     """A city's programme as a subscribable calendar."""
-    city = get_object_or_404(City, slug=slug)
-    now = timezone.now()
-    events = _public_events(now).filter(city=city, ends_at__gte=now - PUBLIC_PAST)
+    # Not the strategy's narrative and images: a polled feed reads only what it writes.
+    city = get_object_or_404(City.objects.only("pk", "name", "slug", "timezone"), slug=slug)
+    day = _feed_day(timezone.now())
     with translation.override(_public_language(request)):
         name = _("EPI Events: %(city)s") % {"city": city.name}
     return _public_feed(
         request,
-        events=events,
+        events=_public_events(day).filter(city=city),
+        day=day,
         key=("city", city.pk, city.name, city.timezone),
         name=name,
         zone=city.timezone,
@@ -229,14 +253,15 @@ def city_feed(request: HttpRequest, slug: str) -> HttpResponse:
 @same_for_everyone
 @require_safe
 def events_feed(request: HttpRequest) -> HttpResponse:
-    """The whole programme, or the list page's filtered view of it (same query string)."""
-    now = timezone.now()
+    """The list page's programme (``EventFilterForm``, same query string) as a calendar, bounded like
+    every public feed: without filters, what /events/ lists, and the last 90 days."""
+    day = _feed_day(timezone.now())
     params = request.GET.copy()
     if not params.get("date_from"):
         # The list page shows upcoming events; a calendar keeps recent ones too.
-        params["date_from"] = (now - PUBLIC_PAST).date().isoformat()
+        params["date_from"] = (day - PUBLIC_PAST).date().isoformat()
     form = EventFilterForm(params)
-    events = form.filter(_public_events(now))
+    events = form.filter(_public_events(day))
     form.is_valid()  # an invalid filter is left out, as on the list page
     chosen = {k: v for k, v in form.cleaned_data.items() if v}
     city = chosen.get("city")
@@ -251,6 +276,7 @@ def events_feed(request: HttpRequest) -> HttpResponse:
     return _public_feed(
         request,
         events=events,
+        day=day,
         key=key,
         name=name,
         zone=city.timezone if city else "",

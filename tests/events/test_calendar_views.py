@@ -1,18 +1,27 @@
 """Calendar files and feeds over HTTP, and the pages that link to them."""
 
+import zlib
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import icalendar
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import parse_http_date
 
 from events import ical
 from events.models import Event, Registration, Session
-from events.services.events import event_cancel, session_delete, session_update
-from events.services.registrations import registration_cancel
+from events.services.events import (
+    event_cancel,
+    event_publish,
+    event_update,
+    session_create,
+    session_delete,
+    session_update,
+)
+from events.services.registrations import event_change_capacity, registration_cancel
 from tests.events.calendar_support import (
     RIGA,
     assert_sessions_match,
@@ -193,23 +202,165 @@ def test_same_data_gives_the_same_bytes_and_etag_on_every_request(client, city, 
     assert first.content == second.content and first["ETag"] == second["ETag"]
 
 
-@pytest.mark.parametrize("change", ["moved", "added", "deleted", "cancelled"])
-def test_any_change_gives_a_new_etag_and_a_full_response(client, city, organizer, change):
-    event = make_event(city, [in_days(3), in_days(10)])
-    url = feed_url("city_feed", slug=city.slug)
-    first = client.get(url)
-    session = event.sessions.first()
+CHANGES = [
+    "moved", "added", "deleted", "middle session deleted", "session added", "room changed", "session renamed",
+    "event edited", "translated", "cancelled", "published", "capacity changed",
+]
+
+
+def _change(change, event, organizer, city):
+    first, middle = list(event.sessions.order_by("starts_at"))[:2]
     if change == "moved":
-        session_update(session=session, starts_at=session.starts_at + timedelta(hours=1),
-                       ends_at=session.ends_at + timedelta(hours=1))
+        session_update(session=first, starts_at=first.starts_at + timedelta(hours=1),
+                       ends_at=first.ends_at + timedelta(hours=1))
     elif change == "added":
         make_event(city, [in_days(5)])
     elif change == "deleted":
-        session_delete(session=session)
-    else:
+        session_delete(session=first)
+    elif change == "middle session deleted":  # the event's span stays the same
+        session_delete(session=middle)
+    elif change == "session added":
+        session_create(event=event, starts_at=in_days(4), ends_at=in_days(4) + timedelta(hours=1))
+    elif change == "room changed":
+        session_update(session=middle, starts_at=middle.starts_at, ends_at=middle.ends_at, room="B-12")
+    elif change == "session renamed":  # neither time nor place: no new SEQUENCE, still new content
+        session_update(session=middle, starts_at=middle.starts_at, ends_at=middle.ends_at, title="Module 2")
+    elif change == "event edited":
+        event_update(event=event, title="A new title")
+    elif change == "translated":
+        event_update(event=event, translations={"sv": {"title": "En ny titel"}})
+    elif change == "cancelled":
         event_cancel(event=event, actor=organizer)
+    elif change == "published":
+        draft = make_event(city, [in_days(6)], status=Event.Status.DRAFT)
+        event_publish(event=draft)
+    else:
+        event_change_capacity(event=event, capacity=40)
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_any_change_gives_a_new_etag_and_a_fresh_body(client, city, organizer, change):
+    event = make_event(city, [in_days(3), in_days(8), in_days(10)])
+    url = feed_url("city_feed", slug=city.slug)
+    first = client.get(url)
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    _change(change, event, organizer, city)
     response = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     assert response.status_code == 200 and response["ETag"] != first["ETag"]
+    # Not an old body from the cache under a new name (capacity is in no calendar; the Swedish
+    # title only in the Swedish feed, and the stamps may fall in the same second).
+    if change not in ("capacity changed", "translated"):
+        assert response.content != first.content
+    fresh = client.get(url + "?lang=sv" if change == "translated" else url)
+    assert b"En ny titel" in fresh.content if change == "translated" else fresh.content == response.content
+
+
+@pytest.mark.parametrize("change", ["event edited", "session added", "middle session deleted"])
+def test_any_change_reaches_the_programme_feed_too(client, city, organizer, change):
+    event = make_event(city, [in_days(3), in_days(8), in_days(10)])
+    url = feed_url("events_feed")
+    first = client.get(url)
+    _change(change, event, organizer, city)
+    response = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 200 and response.content != first.content
+
+
+def test_a_cancelled_event_leaves_when_its_time_is_up_and_the_etag_says_so(client, city, organizer, monkeypatch):
+    event = make_event(city, [in_days(10)])
+    event_cancel(event=event, actor=organizer)
+    url = feed_url("city_feed", slug=city.slug)
+    first = client.get(url)
+    assert len(uids(first)) == 1
+    later = timezone.now() + timedelta(days=31)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    response = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 200 and uids(response) == []
+
+
+def test_a_session_leaves_the_window_when_its_day_is_past_and_the_etag_says_so(client, city, monkeypatch):
+    event = make_event(city, [in_days(-85), in_days(20)])
+    url = feed_url("city_feed", slug=city.slug)
+    first = client.get(url)
+    assert len(uids(first)) == 2
+    later = timezone.now() + timedelta(days=7)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    response = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 200
+    assert uids(response) == [f"session-{event.sessions.order_by('starts_at').last().pk}@{HOST}"]
+
+
+# --------------------------------------------------------------------------- bounds and the body cache
+
+
+def test_public_feeds_stop_at_the_horizon(client, city, settings):
+    settings.CALENDAR_FEED_HORIZON_DAYS = 30
+    near = make_event(city, [in_days(10)])
+    straddling = make_event(city, [in_days(20), in_days(40)])
+    make_event(city, [in_days(45)])
+    expected = [f"session-{s.pk}@{HOST}" for s in (near.sessions.get(), straddling.sessions.order_by("starts_at")[0])]
+    for url in (feed_url("city_feed", slug=city.slug), feed_url("events_feed")):
+        assert sorted(uids(client.get(url))) == sorted(expected)
+
+
+def test_public_feeds_keep_ninety_days_of_past_sessions_even_of_a_running_event(client, city):
+    event = make_event(city, [in_days(-120), in_days(-60), in_days(7)])
+    kept = list(event.sessions.order_by("starts_at"))[1:]
+    assert uids(client.get(feed_url("city_feed", slug=city.slug))) == [f"session-{s.pk}@{HOST}" for s in kept]
+
+
+def test_a_full_feed_keeps_the_most_recently_changed_sessions(client, city, settings):
+    settings.CALENDAR_FEED_MAX_ITEMS = 2
+    events = [make_event(city, [in_days(3 + i)]) for i in range(3)]
+    url = feed_url("city_feed", slug=city.slug)
+    newest = [f"session-{e.sessions.get().pk}@{HOST}" for e in events[1:]]
+    assert sorted(uids(client.get(url))) == sorted(newest)
+    session = events[0].sessions.get()
+    session_update(session=session, starts_at=session.starts_at, ends_at=session.ends_at, room="B-12")
+    assert sorted(uids(client.get(url))) == sorted([f"session-{session.pk}@{HOST}", newest[1]])
+    assert len(uids(client.get(feed_url("events_feed")))) == 2
+
+
+def test_the_programme_feed_is_the_programme_a_visitor_sees(client, city, other_city, organizer):
+    shown = [make_event(city, [in_days(2)]), make_event(other_city, [in_days(30), in_days(37)])]
+    cancelled = make_event(city, [in_days(5)])
+    event_cancel(event=cancelled, actor=organizer)
+    make_event(city, [in_days(4)], status=Event.Status.DRAFT)
+    make_event(city, [in_days(-200)])  # long past: neither on the list page nor in the feed
+    listed = {e.pk for e in client.get(reverse("events:event_list")).context["events"]}
+    assert listed == {e.pk for e in [*shown, cancelled]}
+    in_feed = {ev["URL"].split("/")[-2] for ev in vevents(client.get(feed_url("events_feed")).content)}
+    assert in_feed == {str(pk) for pk in listed}
+
+
+def test_a_built_feed_is_cached_compressed_and_served_to_everyone_without_building(
+    client, city, monkeypatch, django_assert_num_queries
+):
+    make_event(city, [in_days(3), in_days(10)], title="Open day — ورشة 🎉")
+    url = feed_url("city_feed", slug=city.slug)
+    first = client.get(url)
+    packed = cache.get(f"calendars:body:{first['ETag']}")
+    assert zlib.decompress(packed) == first.content and len(packed) < len(first.content)
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("a cached feed must not be built again")
+
+    monkeypatch.setattr(ical, "feed_file", no_build)
+    with django_assert_num_queries(2):  # city, fingerprint: no sessions
+        again = client.get(url)
+    assert again.status_code == 200 and again.content == first.content and again["ETag"] == first["ETag"]
+    with pytest.raises(AssertionError, match="must not be built"):
+        client.get(feed_url("events_feed"))  # another feed, another ETag: built, not taken from the city's
+
+
+def test_programme_feed_cached_answers_cost_two_queries(client, city, other_city, django_assert_num_queries):
+    make_event(city, [in_days(3)])
+    make_event(other_city, [in_days(4)])
+    url = feed_url("events_feed")
+    first = client.get(url)
+    with django_assert_num_queries(2):  # fingerprint, cities
+        assert client.get(url).content == first.content
+    with django_assert_num_queries(2):
+        assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
 
 def test_deleting_a_session_also_moves_last_modified_for_clients_without_etags(client, city):

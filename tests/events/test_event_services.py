@@ -157,6 +157,30 @@ def test_session_changes_refresh_the_event_dates(city):
     assert (stored.starts_at, stored.ends_at) == (None, None)
 
 
+@pytest.mark.parametrize("change", ["create", "rename", "delete a middle one", "sessions form"])
+def test_every_session_change_is_a_change_of_its_event(city, change, monkeypatch):
+    """Public feeds fingerprint events only (events/views/calendar.py): a session change must move the event."""
+    event = EventFactory(city=city, sessions=3)
+    sessions = list(event.sessions.order_by("starts_at"))
+    middle = sessions[1]
+    later = timezone.now() + timedelta(minutes=5)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    if change == "create":
+        services.session_create(event=event, starts_at=middle.starts_at + timedelta(days=1),
+                                ends_at=middle.ends_at + timedelta(days=1))
+    elif change == "rename":
+        services.session_update(session=middle, starts_at=middle.starts_at, ends_at=middle.ends_at, title="Module 2")
+    elif change == "delete a middle one":
+        services.session_delete(session=middle)
+    else:
+        services.event_sessions_save(
+            event=event, edits=[services.SessionEdit(pk=middle.pk, delete=True)]
+        )
+    stored = Event.objects.get(pk=event.pk)
+    assert (stored.starts_at, stored.ends_at) == (event.starts_at, event.ends_at)  # no span moved
+    assert stored.updated_at == later
+
+
 def test_moving_a_session_bumps_its_sequence_and_the_event_sequence(event):
     session = event.sessions.get()
     before = Event.objects.get(pk=event.pk).sequence
