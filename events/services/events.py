@@ -107,6 +107,13 @@ def _event_search_text(event: Event) -> str:
     return search_text_for(*texts)
 
 
+def _lock_for_sessions(event: Event) -> None:
+    """The event row before its sessions: a session change then updates its event, and
+    ``event_cancel`` locks the event and then updates its sessions — taken in the other order,
+    the two would deadlock each other."""
+    Event.objects.lock(event.pk)
+
+
 def _refresh_event_dates(event: Event) -> None:
     """After any change to an event's sessions: its span, and its ``updated_at``.
 
@@ -348,6 +355,7 @@ def session_create(
     session = Session(event=event, starts_at=starts_at, ends_at=ends_at, title=title, room=room)
     session.translations = clean_translations(translations, model=Session, source_language=event.language)
     session.full_clean(exclude=["event"])
+    _lock_for_sessions(event)
     session.save()
     _refresh_event_dates(event)
     programme_changed()
@@ -376,6 +384,7 @@ def session_update(
     if moved:
         session.sequence += 1
     session.full_clean(exclude=["event"])
+    _lock_for_sessions(session.event)
     session.save()
     _refresh_event_dates(session.event)
     programme_changed()
@@ -432,6 +441,7 @@ def session_delete(*, session: Session) -> None:
     """Remove a session; participants' calendars get a CANCEL for it and the update of the rest."""
     event = session.event
     withdrawn = _withdrawn_session(session)
+    _lock_for_sessions(event)
     session.delete()
     _refresh_event_dates(event)
     programme_changed()
