@@ -371,6 +371,7 @@ def measure(ids: dict, repeat: int) -> dict:
             "status": response.status_code,
             "main": main_query,
         }
+    background_wait(timeout=60)  # the last emails, before the next size truncates their events
     return results
 
 
