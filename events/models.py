@@ -495,6 +495,31 @@ class RegistrationQuerySet(models.QuerySet):
             )
         )
 
+    def of_participant(self, user):
+        """``user``'s own registrations as "My registrations" shows them: with the event and its city,
+        without the texts and dates no card shows, waiting ones with their position."""
+        return (
+            self.filter(user=user)
+            .select_related("event__city")
+            .only(
+                "status", "waiting_rank", "decision_message", "checkin_code", "user_id",
+                "event__title", "event__language", "event__translations", "event__status", "event__starts_at",
+                "event__ends_at", "event__venue_name", "event__venue_address", "event__online_url",
+                "event__online_note", "event__city__name", "event__city__slug", "event__city__timezone",
+            )
+            .with_waiting_position()
+        )
+
+    def to_come(self, now):
+        """Registrations for events not over yet (or without dates), soonest first."""
+        return self.filter(Q(event__ends_at__gt=now) | Q(event__ends_at__isnull=True)).order_by(
+            F("event__starts_at").asc(nulls_last=True), "-pk"
+        )
+
+    def ended(self, now):
+        """Registrations for events that are over, the latest first."""
+        return self.filter(event__ends_at__lte=now).order_by(F("event__starts_at").desc(), "-pk")
+
 
 class Registration(models.Model):
     class Status(models.TextChoices):
