@@ -502,10 +502,10 @@ class RegistrationQuerySet(models.QuerySet):
             self.filter(user=user)
             .select_related("event__city")
             .only(
-                "status", "waiting_rank", "decision_message", "checkin_code", "user_id",
-                "event__title", "event__language", "event__translations", "event__status", "event__starts_at",
-                "event__ends_at", "event__venue_name", "event__venue_address", "event__online_url",
-                "event__online_note", "event__city__name", "event__city__slug", "event__city__timezone",
+                "status", "waiting_rank", "decision_message", "checkin_code", "event__title", "event__language",
+                "event__translations", "event__status", "event__starts_at", "event__ends_at", "event__venue_name",
+                "event__venue_address", "event__online_url", "event__online_note", "event__city__name",
+                "event__city__timezone",
             )
             .with_waiting_position()
         )

@@ -296,23 +296,26 @@ def test_cannot_cancel_after_the_event_started(client, city, participant):
 # --------------------------------------------------------------------------- my registrations
 
 
-def _history(user, city, *, now=None, to_come=0, past=0, waiting=0, pending=0, cancelled=0, certified=0):
+def _history(user, city, *, now=None, to_come=0, past=0, waiting=0, pending=0, cancelled=0, certified=0, odd=0):
     """``user``'s registrations, built in bulk (the page is under test, not the factories): ``to_come``
     confirmed ones starting in 2, 3… days (every third with three sessions), ``past`` confirmed ones
     that ended 2, 3… days ago (the first ``certified`` with a valid certificate), ``waiting`` behind
-    someone, ``pending`` and ``cancelled`` ones for events to come."""
+    someone, ``pending`` and ``cancelled`` ones for events to come; ``odd`` of each of the rarer
+    cases: a seat at an event the city called off, a refusal with a message, past and to come."""
     from certificates.models import Certificate
     from events.models import Session
 
     now = now or timezone.now()
     plan = (
         [("confirmed", 1)] * to_come + [("waiting", 1)] * waiting + [("pending", 1)] * pending
-        + [("cancelled", 1)] * cancelled + [("confirmed", -1)] * past
+        + [("cancelled", 1)] * cancelled + [("called off", 1), ("rejected", 1), ("rejected", -1)] * odd
+        + [("confirmed", -1)] * past
     )
     events = Event.objects.bulk_create(
         Event(city=city, kind=Event.Kind.WORKSHOP, area=Event.Area.INTERACTION, title=f"Café {number}",
-              language="en", status=Event.Status.PUBLISHED, venue_name="Library", capacity=30)
-        for number in range(len(plan))
+              language="en", venue_name="Library", capacity=30,
+              status=Event.Status.CANCELLED if status == "called off" else Event.Status.PUBLISHED)
+        for number, (status, _sign) in enumerate(plan)
     )
     sessions, registrations = [], []
     ahead = UserFactory()
@@ -327,12 +330,16 @@ def _history(user, city, *, now=None, to_come=0, past=0, waiting=0, pending=0, c
         if status == "waiting":
             registrations.append(Registration(event=event, user=ahead, status="waiting", waiting_rank=1))
         registrations.append(
-            Registration(event=event, user=user, status=status, waiting_rank=2 if status == "waiting" else None)
+            Registration(
+                event=event, user=user, status="confirmed" if status == "called off" else status,
+                waiting_rank=2 if status == "waiting" else None,
+                decision_message="The room is full of your colleagues." if status == "rejected" else "",
+            )
         )
     Event.objects.bulk_update(events, ["starts_at", "ends_at"])
     Session.objects.bulk_create(sessions)
     mine = Registration.objects.bulk_create(registrations)
-    done = [r for r in mine if r.user_id == user.pk and r.event.ends_at < now][:certified]
+    done = [r for r in mine if r.user_id == user.pk and r.status == "confirmed" and r.event.ends_at < now][:certified]
     for registration in done:
         Certificate.objects.create(
             number=f"T-{registration.pk}", registration=registration, holder=user, event=registration.event,
@@ -406,8 +413,8 @@ def test_past_registrations_are_folded_twenty_at_a_time_the_latest_first(client,
 @pytest.mark.django_db
 def test_my_registrations_costs_the_same_queries_for_5_or_50_registrations(client, city):
     few, many = UserFactory(), UserFactory()
-    _history(few, city, to_come=2, past=1, waiting=1, cancelled=1, certified=1)
-    _history(many, city, to_come=15, past=25, waiting=4, pending=2, cancelled=4, certified=8)
+    _history(few, city, to_come=2, past=1, waiting=1, pending=1, cancelled=1, certified=1, odd=1)
+    _history(many, city, to_come=15, past=25, waiting=4, pending=2, cancelled=4, certified=8, odd=3)
     url = reverse("registrations:my_registrations")
     client.force_login(few)
     _count_queries(client, url)
@@ -420,7 +427,7 @@ def test_my_registrations_costs_the_same_queries_for_5_or_50_registrations(clien
 @pytest.mark.django_db
 def test_200_registrations_make_a_page_under_150_kb_without_a_qr_code(client, city):
     user = UserFactory()
-    _history(user, city, to_come=40, past=140, waiting=8, pending=4, cancelled=8, certified=40)
+    _history(user, city, to_come=40, past=134, waiting=8, pending=4, cancelled=8, certified=40, odd=2)
     client.force_login(user)
 
     response = client.get(reverse("registrations:my_registrations"))
