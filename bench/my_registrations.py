@@ -20,6 +20,8 @@ the p50 / p95 wall time and CPU time (ms), the HTML bytes and the SQL queries pe
 query count of the page for 5, 50 and N registrations (it must not grow).
 
 Targets: the page at N = 200 in ≤ 40 ms p50 and ≤ 150 KB; the same query count at every size.
+On a loaded machine milliseconds mislead: the ratio to the trivial view is printed too (40 ms is
+25× the 1.6 ms the issue measured for it).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ CITIES = [
     ("Ravenna", "ravenna", "IT", "Europe/Rome", "it"),
     ("Riga", "riga", "LV", "Europe/Riga", "lv"),
 ]
+# The trivial signed-in view as the issue measured it (issue 18): the yardstick of the 40 ms target.
+TRIVIAL_MS = 1.6
 SUMMARY = (
     "Neighbours, newcomers and the city's services meet over coffee to talk about what works in the "
     "neighbourhood and what should change; interpretation into Arabic, Ukrainian and English is available."
@@ -248,8 +252,14 @@ def main() -> None:
         page = results["my registrations"]
         print(f"\nqueries of the page by number of registrations: {counts}"
               f" — {'constant' if len(set(counts.values())) == 1 else 'GROWS'}")
-        print(f"targets: p50 ≤ 40 ms: {'yes' if pct(page['wall'], .5) <= 40 else 'NO'} (CPU "
+        ratio = statistics.median(page["cpu"]) / trivial
+        print(f"targets: p50 ≤ 40 ms: {'yes' if pct(page['wall'], .5) <= 40 else 'NO'} (wall; CPU "
               f"{pct(page['cpu'], .5):.1f} ms); ≤ 150 KB: {'yes' if page['bytes'] <= 150_000 else 'NO'}")
+        # The issue measured the trivial view at 1.6 ms: 40 ms is 25 of it, a figure the machine's load
+        # does not move as much as milliseconds.
+        print(f"  as a ratio: {ratio:.1f}× the trivial view's CPU (≤ {40 / TRIVIAL_MS:.0f}×: "
+              f"{'yes' if ratio <= 40 / TRIVIAL_MS else 'NO'}), i.e. {ratio * TRIVIAL_MS:.1f} ms where the "
+              f"trivial view takes {TRIVIAL_MS} ms")
         connection.close()
     if args.database_url and args.database_url.startswith("postgres"):
         drop_database(args.database_url)

@@ -497,7 +497,7 @@ class RegistrationQuerySet(models.QuerySet):
 
     def of_participant(self, user):
         """``user``'s own registrations as "My registrations" shows them: with the event and its city,
-        without the texts and dates no card shows, waiting ones with their position."""
+        without the texts and dates no card shows."""
         return (
             self.filter(user=user)
             .select_related("event__city")
@@ -507,13 +507,15 @@ class RegistrationQuerySet(models.QuerySet):
                 "event__venue_address", "event__online_url", "event__online_note", "event__city__name",
                 "event__city__timezone",
             )
-            .with_waiting_position()
         )
 
     def to_come(self, now):
-        """Registrations for events not over yet (or without dates), soonest first."""
-        return self.filter(Q(event__ends_at__gt=now) | Q(event__ends_at__isnull=True)).order_by(
-            F("event__starts_at").asc(nulls_last=True), "-pk"
+        """Registrations for events not over yet (or without dates), soonest first, waiting ones with
+        their position."""
+        return (
+            self.filter(Q(event__ends_at__gt=now) | Q(event__ends_at__isnull=True))
+            .with_waiting_position()
+            .order_by(F("event__starts_at").asc(nulls_last=True), "-pk")
         )
 
     def ended(self, now):
