@@ -6,6 +6,8 @@ and neither phone cameras nor jsQR read it.
 
 from __future__ import annotations
 
+import io
+
 import segno
 from django.conf import settings
 from django.urls import reverse
@@ -14,21 +16,32 @@ from django.utils.translation import gettext as _
 from events.models import Registration, Session
 
 
-def _svg(content: str, *, title: str, css_class: str) -> str:
+def _svg(content: str, *, title: str, css_class: str, document: bool = False) -> str:
     qr = segno.make_qr(content, error="m")
     # viewBox only, no width/height: the page decides the size; white background and the
     # quiet zone keep it readable on dark themes and screens.
-    return qr.svg_inline(
-        scale=1, border=4, omitsize=True, dark="#000", light="#fff", title=title, svgclass=css_class, lineclass=None
-    )
+    options = {
+        "scale": 1, "border": 4, "omitsize": True, "dark": "#000", "light": "#fff", "title": title,
+        "svgclass": css_class, "lineclass": None,
+    }
+    if not document:
+        return qr.svg_inline(**options)
+    out = io.BytesIO()
+    qr.save(out, kind="svg", xmldecl=False, **options)  # with its namespace: a file of its own
+    return out.getvalue().decode()
 
 
 def registration_qr_svg(registration: Registration) -> str:
-    """The participant's personal code as an inline SVG QR code, to show at the door."""
+    """The participant's personal code as an SVG file, to show at the door (served on its own URL,
+    so a page with many registrations draws none: ``registrations:checkin_qr``).
+
+    It encodes the bare check-in code, which is what the trainer's scanner posts
+    (static/js/checkin-scanner.js → ``attendance_checkin_by_code``)."""
     return _svg(
         registration.checkin_code,
         title=_("Your personal check-in code: %(code)s") % {"code": registration.checkin_code},
         css_class="qr qr-personal",
+        document=True,
     )
 
 

@@ -626,6 +626,33 @@ class RegistrationQuerySet(AfterFetchQuerySet):
         waiting list of every row before it."""
         return self.after_fetch(_attach_waiting_positions)
 
+    def of_participant(self, user):
+        """``user``'s own registrations as "My registrations" shows them: with the event and its city,
+        without the texts and dates no card shows."""
+        return (
+            self.filter(user=user)
+            .select_related("event__city")
+            .only(
+                "status", "waiting_rank", "decision_message", "checkin_code", "event__title", "event__language",
+                "event__translations", "event__status", "event__starts_at", "event__ends_at", "event__venue_name",
+                "event__venue_address", "event__online_url", "event__online_note", "event__city__name",
+                "event__city__timezone",
+            )
+        )
+
+    def to_come(self, now):
+        """Registrations for events not over yet (or without dates), soonest first, waiting ones with
+        their position."""
+        return (
+            self.filter(Q(event__ends_at__gt=now) | Q(event__ends_at__isnull=True))
+            .with_waiting_position()
+            .order_by(F("event__starts_at").asc(nulls_last=True), "-pk")
+        )
+
+    def ended(self, now):
+        """Registrations for events that are over, the latest first."""
+        return self.filter(event__ends_at__lte=now).order_by(F("event__starts_at").desc(), "-pk")
+
 
 class Registration(models.Model):
     class Status(models.TextChoices):

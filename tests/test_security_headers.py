@@ -201,8 +201,8 @@ def test_only_the_scanner_may_use_the_camera(client, world):
 @pytest.mark.django_db
 def test_the_participants_check_in_code_is_on_the_page_and_styled_from_the_stylesheet(client, world):
     client.force_login(world["users"]["participant"])
-    html = client.get(reverse("registrations:my_registrations")).content.decode()
-    assert 'class="registration-qr"' in html
+    html = client.get(reverse("registrations:checkin_code", args=[world["registration"].pk])).content.decode()
+    assert 'class="registration-qr' in html
     assert world["registration"].checkin_code[:2] in html
     assert inline_code(html) == []
 
@@ -217,4 +217,6 @@ def test_the_pages_checked_are_real_pages_for_those_who_may_see_them(client, wor
     assert not_shown == {
         "login": 302, "signup": 302, "add registration": 405, "verify a code": 404, "a missing page": 404,
         "not a city logo": 404, "personal feed, wrong token": 404, "city logo": 404,
+        # A check-in code is its holder's (the participant's): nobody else may see it.
+        "my check-in code": 404, "my check-in QR code": 404,
     }

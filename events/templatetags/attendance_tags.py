@@ -5,16 +5,10 @@ from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import pgettext
 
-from events.attendance_qr import registration_qr_svg, session_qr_svg
+from events.attendance_qr import session_qr_svg
 from events.services.attendance import format_code
 
 register = template.Library()
-
-
-@register.simple_tag
-def registration_qr(registration):
-    # segno writes the SVG itself from a code of our alphabet; nothing user-typed goes in.
-    return mark_safe(registration_qr_svg(registration))
 
 
 @register.simple_tag

@@ -13,6 +13,7 @@ from django import template
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import ngettext
 
 from events import ical
 
@@ -71,8 +72,10 @@ def personal_calendar_feed(context, user, waiting: bool = False) -> dict[str, st
     return _feed(context.get("request"), path, {"waiting": "1"} if waiting else {})
 
 
-def _details(event) -> str:
-    url = settings.SITE_URL + event.get_absolute_url()
+def _details(event, *, short: bool = False, path: str = "") -> str:
+    url = settings.SITE_URL + (path or event.get_absolute_url())
+    if short:
+        return url
     text = event.localized("summary").text or event.localized("description").text
     if len(text) > DETAILS_LIMIT:
         text = text[: DETAILS_LIMIT - 1].rstrip() + "…"
@@ -80,28 +83,55 @@ def _details(event) -> str:
 
 
 @register.simple_tag
-def add_to_calendar_links(session) -> dict[str, str]:
-    """Google Calendar and Outlook.com / Office 365 "new event" links for one session, times in UTC."""
+def add_to_calendar_links(session, short: bool = False, event_path: str = "") -> dict[str, str]:
+    """Google Calendar and Outlook.com / Office 365 "new event" links for one session, times in UTC.
+
+    ``short``: the description is only the event page's address, for lists with a card per event
+    ("My registrations"), where the texts would make the page many times longer. ``event_path``:
+    that page's path when the caller has it already.
+    """
     event = session.event
     start, end = session.starts_at.astimezone(UTC), session.ends_at.astimezone(UTC)
+    title = ical.session_title(session)
+    details = _details(event, short=short, path=event_path)
+    location = ical.location_text(event, session.room)
     google = {
         "action": "TEMPLATE",
-        "text": ical.session_title(session),
+        "text": title,
         "dates": f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}",
-        "details": _details(event),
-        "location": ical.location_text(event, session.room),
+        "details": details,
+        "location": location,
         "ctz": event.city.timezone,
     }
     outlook = {
         "path": "/calendar/action/compose",
         "rru": "addevent",
-        "subject": ical.session_title(session),
+        "subject": title,
         "startdt": f"{start:%Y-%m-%dT%H:%M:%SZ}",
         "enddt": f"{end:%Y-%m-%dT%H:%M:%SZ}",
-        "body": _details(event),
-        "location": ical.location_text(event, session.room),
+        "body": details,
+        "location": location,
     }
     links = {"google": GOOGLE_TEMPLATE + "?" + urlencode({k: v for k, v in google.items() if v})}
+    outlook_query = urlencode({k: v for k, v in outlook.items() if v})
     for name, base in OUTLOOK_COMPOSE.items():
-        links[name] = base + "?" + urlencode({k: v for k, v in outlook.items() if v})
+        links[name] = base + "?" + outlook_query
+    return links
+
+
+def card_calendar_links(event, sessions, *, event_path: str, ics_path: str) -> dict:
+    """What a card in a list offers to put ``event`` in a calendar, cheaply: its .ics file
+    (``ics_path``), and for a one-session event the Google / Outlook links (short); an event of
+    several sessions sends people to its page for those, one session at a time.
+
+    ``sessions``: the event's sessions, in order, each with its ``event`` set (no query here)."""
+    links = {
+        "ics": ics_path,
+        "count": len(sessions),
+        "ics_label": ngettext(
+            "Download for your calendar (.ics)", "Download all %(counter)s sessions (.ics)", len(sessions)
+        ) % {"counter": len(sessions)},
+    }
+    if len(sessions) == 1:
+        links.update(add_to_calendar_links(sessions[0], short=True, event_path=event_path))
     return links

@@ -100,6 +100,7 @@ def _pages(role: str, d: dict) -> list[str]:
         return public + mine + [
             reverse("registrations:register", args=[d["open"].pk]),
             reverse("registrations:cancel", args=[d["confirmed"].pk]),
+            reverse("registrations:checkin_code", args=[d["confirmed"].pk]),
             d["other"].get_absolute_url(),
         ]
     session, past_session = d["session"], d["past_session"]

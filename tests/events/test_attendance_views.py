@@ -521,11 +521,16 @@ def test_my_registrations_shows_the_personal_code_of_confirmed_registrations_onl
     client.force_login(participant)
 
     html = client.get(reverse("registrations:my_registrations")).content.decode()
+    assert reverse("registrations:checkin_code", args=[confirmed.pk]) in html
+    assert reverse("registrations:checkin_code", args=[waiting.pk]) not in html
 
+    shown = client.get(reverse("registrations:checkin_code", args=[confirmed.pk])).content.decode()
     code = confirmed.checkin_code
-    assert f"{code[:5]} {code[5:]}" in html
-    assert html.count("qr-personal") == 1
-    assert waiting.checkin_code[:5] not in html
+    assert f"{code[:5]} {code[5:]}" in shown
+    assert reverse("registrations:checkin_qr", args=[confirmed.pk]) in shown
+    # A place on the waiting list has no code to show at the door yet.
+    assert client.get(reverse("registrations:checkin_code", args=[waiting.pk])).status_code == 404
+    assert client.get(reverse("registrations:checkin_qr", args=[waiting.pk])).status_code == 404
 
 
 @pytest.mark.django_db

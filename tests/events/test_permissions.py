@@ -148,6 +148,11 @@ PAGES = [
     ),
     ("my registrations", "get", lambda f: reverse("registrations:my_registrations"), None,
      {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 200)}),
+    # A check-in code lets its holder in: only the holder sees it; for everyone else it does not exist.
+    ("my check-in code", "get", lambda f: reverse("registrations:checkin_code", args=[f["registration"].pk]), None,
+     {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 404), "participant": 200}),
+    ("my check-in QR code", "get", lambda f: reverse("registrations:checkin_qr", args=[f["registration"].pk]), None,
+     {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 404), "participant": 200}),
     # Attendance: the event's trainers, its city's organizers and staff
     ("attendance overview", "get", lambda f: reverse("attendance:overview", args=[f["published"].pk]), None, {"anonymous": LOGIN, "participant": 403, "trainer": 200, "organizer": 200, "other_organizer": 403, "staff": 200}),
     ("attendance sheet", "get", lambda f: reverse("attendance:sheet", args=[f["session"].pk]), None, {"anonymous": LOGIN, "participant": 403, "trainer": 200, "organizer": 200, "other_organizer": 403, "staff": 200}),
@@ -276,6 +281,7 @@ COVERED_URL_NAMES = {
     "events:manage_dashboard", "events:manage_event_create", "events:manage_event_edit",
     "events:manage_event_duplicate", "events:manage_event_publish", "events:manage_event_cancel",
     "registrations:register", "registrations:cancel", "registrations:my_registrations",
+    "registrations:checkin_code", "registrations:checkin_qr",
     "attendance:overview", "attendance:sheet", "attendance:mark", "attendance:mark_all", "attendance:walk_in",
     "attendance:checkin", "attendance:room", "attendance:signin_sheet", "attendance:self_checkin_entry",
     "attendance:self_checkin", "attendance:my_sessions", "calendars:events_feed", "calendars:event_ics", "calendars:city_feed",

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -295,47 +296,151 @@ def test_cannot_cancel_after_the_event_started(client, city, participant):
 # --------------------------------------------------------------------------- my registrations
 
 
+def _history(user, city, *, now=None, to_come=0, past=0, waiting=0, pending=0, cancelled=0, certified=0, odd=0):
+    """``user``'s registrations, built in bulk (the page is under test, not the factories): ``to_come``
+    confirmed ones starting in 2, 3… days (every third with three sessions), ``past`` confirmed ones
+    that ended 2, 3… days ago (the first ``certified`` with a valid certificate), ``waiting`` behind
+    someone, ``pending`` and ``cancelled`` ones for events to come; ``odd`` of each of the rarer
+    cases: a seat at an event the city called off, a refusal with a message, past and to come."""
+    from certificates.models import Certificate
+    from events.models import Session
+
+    now = now or timezone.now()
+    plan = (
+        [("confirmed", 1)] * to_come + [("waiting", 1)] * waiting + [("pending", 1)] * pending
+        + [("cancelled", 1)] * cancelled + [("called off", 1), ("rejected", 1), ("rejected", -1)] * odd
+        + [("confirmed", -1)] * past
+    )
+    events = Event.objects.bulk_create(
+        Event(city=city, kind=Event.Kind.WORKSHOP, area=Event.Area.INTERACTION, title=f"Café {number}",
+              language="en", venue_name="Library", capacity=30,
+              status=Event.Status.CANCELLED if status == "called off" else Event.Status.PUBLISHED)
+        for number, (status, _sign) in enumerate(plan)
+    )
+    sessions, registrations = [], []
+    ahead = UserFactory()
+    for number, ((status, sign), event) in enumerate(zip(plan, events, strict=True)):
+        start = now + sign * timedelta(days=2 + number)
+        count = 3 if sign > 0 and number % 3 == 2 else 1
+        sessions += [
+            Session(event=event, starts_at=start + timedelta(days=7 * i), ends_at=start + timedelta(days=7 * i, hours=2))
+            for i in range(count)
+        ]
+        event.starts_at, event.ends_at = start, start + timedelta(days=7 * (count - 1), hours=2)
+        if status == "waiting":
+            registrations.append(Registration(event=event, user=ahead, status="waiting", waiting_rank=1))
+        registrations.append(
+            Registration(
+                event=event, user=user, status="confirmed" if status == "called off" else status,
+                waiting_rank=2 if status == "waiting" else None,
+                decision_message="The room is full of your colleagues." if status == "rejected" else "",
+            )
+        )
+    Event.objects.bulk_update(events, ["starts_at", "ends_at"])
+    Session.objects.bulk_create(sessions)
+    mine = Registration.objects.bulk_create(registrations)
+    done = [r for r in mine if r.user_id == user.pk and r.status == "confirmed" and r.event.ends_at < now][:certified]
+    for registration in done:
+        Certificate.objects.create(
+            number=f"T-{registration.pk}", registration=registration, holder=user, event=registration.event,
+            pdf=f"certificates/t-{registration.pk}.pdf", language="en", holder_name="A", event_title="Café",
+            event_kind="Workshop", city_name=city.name, first_date=now.date(), last_date=now.date(), hours=2,
+            sessions_attended=1, sessions_total=1,
+        )
+    return [r for r in mine if r.user_id == user.pk]
+
+
+def _cards(html: str, section: str) -> str:
+    """The HTML of one section of "My registrations" ("" when the page has none)."""
+    start = html.find(f'class="my-registrations my-registrations-{section}"')
+    return "" if start < 0 else html[start:html.index("</section>", start)]
+
+
 @pytest.mark.django_db
-def test_my_registrations_groups_by_status_and_shows_only_mine(client, city, participant):
-    confirmed = EventFactory(city=city, title="Confirmed café")
-    waiting = EventFactory(city=city, title="Waiting workshop", capacity=1)
-    pending = EventFactory(city=city, title="Pending panel", requires_approval=True)
-    cancelled = EventFactory(city=city, title="Cancelled class")
-    RegistrationFactory(event=confirmed, user=participant)
-    RegistrationFactory(event=waiting, status="waiting", waiting_rank=1)
-    RegistrationFactory(event=waiting, user=participant, status="waiting", waiting_rank=2)
-    RegistrationFactory(event=pending, user=participant, status="pending")
-    RegistrationFactory(event=cancelled, user=participant, status="cancelled")
+def test_my_registrations_shows_what_comes_next_first_whatever_its_status(client, city, participant):
+    now = timezone.now()
+    soon_waiting = EventFactory(city=city, title="Waiting workshop", capacity=1, sessions__start=now + timedelta(days=2))
+    later = EventFactory(city=city, title="Confirmed café", sessions__start=now + timedelta(days=9))
+    latest = EventFactory(city=city, title="Pending panel", requires_approval=True, sessions__start=now + timedelta(days=20))
+    dropped = EventFactory(city=city, title="Cancelled class", sessions__start=now + timedelta(days=1))
+    called_off = EventFactory(city=city, title="Called-off walk", sessions__start=now + timedelta(days=4))
+    RegistrationFactory(event=soon_waiting, status="waiting", waiting_rank=1)
+    RegistrationFactory(event=soon_waiting, user=participant, status="waiting", waiting_rank=2)
+    confirmed = RegistrationFactory(event=later, user=participant)
+    RegistrationFactory(event=latest, user=participant, status="pending")
+    RegistrationFactory(event=dropped, user=participant, status="cancelled")
+    RegistrationFactory(event=called_off, user=participant)
+    Event.objects.filter(pk=called_off.pk).update(status=Event.Status.CANCELLED)
     RegistrationFactory(event=EventFactory(city=city, title="Someone else's"))
     client.force_login(participant)
+
     html = page(client.get(reverse("registrations:my_registrations")))
-    for title in ("Confirmed café", "Waiting workshop", "Pending panel", "Cancelled class"):
-        assert title in html
+
+    upcoming = _cards(html, "upcoming")
+    titles = ["Waiting workshop", "Called-off walk", "Confirmed café", "Pending panel"]
+    assert [upcoming.index(title) for title in titles] == sorted(upcoming.index(title) for title in titles)
+    assert "position 2" in upcoming and "Waiting for approval" in upcoming
+    walk = upcoming[upcoming.index("Called-off walk"):upcoming.index("Confirmed café")]
+    assert "Event cancelled" in walk and "card-cancelled" in upcoming and "Cancel my registration" not in walk
+    assert reverse("registrations:cancel", args=[confirmed.pk]) in upcoming
+    # What the participant cancelled is in a group of its own, folded, after what comes.
+    inactive = _cards(html, "inactive")
+    assert "Cancelled class" in inactive and "Cancelled class" not in upcoming
+    assert "<details" in inactive and html.index("my-registrations-upcoming") < html.index("my-registrations-inactive")
     assert "Someone else" not in html
-    assert "position 2" in html
-    assert html.index("Confirmed café") < html.index("Waiting workshop") < html.index("Pending panel")
-    assert html.index("Pending panel") < html.index("Cancelled class")
-    assert "My registrations" in html
+
+
+@pytest.mark.django_db
+def test_past_registrations_are_folded_twenty_at_a_time_the_latest_first(client, city, participant):
+    _history(participant, city, to_come=1, past=25)
+    client.force_login(participant)
+    url = reverse("registrations:my_registrations")
+
+    first = _cards(page(client.get(url)), "past")
+    assert '<details class="my-registrations-folded">' in first
+    assert "Show 25 registrations" in first
+    shown = [int(n) for n in re.findall(r"Café (\d+)</a>", first)]
+    assert shown == list(range(1, 21))  # Café 1 ended two days ago, Café 25 a month ago
+    assert "?past=2" in first
+
+    second = _cards(page(client.get(url, {"past": "2"})), "past")
+    assert '<details class="my-registrations-folded" open>' in second  # the reader is paging through them
+    assert [int(n) for n in re.findall(r"Café (\d+)</a>", second)] == list(range(21, 26))
+    assert "?past=1" in second
+    assert client.get(url, {"past": "not-a-page"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_my_registrations_costs_the_same_queries_for_5_or_50_registrations(client, city):
+    few, many = UserFactory(), UserFactory()
+    _history(few, city, to_come=2, past=1, waiting=1, pending=1, cancelled=1, certified=1, odd=1)
+    _history(many, city, to_come=15, past=25, waiting=4, pending=2, cancelled=4, certified=8, odd=3)
+    url = reverse("registrations:my_registrations")
+    client.force_login(few)
+    _count_queries(client, url)
+    queries_few = _count_queries(client, url)
+    client.force_login(many)
+
+    assert _count_queries(client, url) == queries_few
+
+
+@pytest.mark.django_db
+def test_200_registrations_make_a_page_under_150_kb_without_a_qr_code(client, city):
+    user = UserFactory()
+    _history(user, city, to_come=40, past=134, waiting=8, pending=4, cancelled=8, certified=40, odd=2)
+    client.force_login(user)
+
+    response = client.get(reverse("registrations:my_registrations"))
+
+    assert response.status_code == 200
+    assert len(response.content) <= 150_000
+    assert b"<svg" not in response.content
 
 
 def _count_queries(client, url):
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     return len(ctx.captured_queries)
-
-
-@pytest.mark.django_db
-def test_my_registrations_costs_the_same_queries_for_one_or_many(client, city, participant):
-    client.force_login(participant)
-    url = reverse("registrations:my_registrations")
-    # Waiting on one event already: the positions of the waiting rows are one query, however many.
-    RegistrationFactory(event=EventFactory(city=city, capacity=1), user=participant, status="waiting", waiting_rank=1)
-    one = _count_queries(client, url)
-    for _ in range(4):
-        event = EventFactory(city=city, capacity=1)
-        RegistrationFactory(event=event)
-        RegistrationFactory(event=event, user=participant, status="waiting", waiting_rank=1)
-    assert _count_queries(client, url) == one
 
 
 @pytest.mark.django_db
@@ -372,13 +477,9 @@ def test_waiting_listed_participant_gets_no_calendar_block_for_a_seat_not_held(c
 
 
 @pytest.mark.django_db
-def test_my_registrations_folds_past_ones_and_shows_the_qr_only_for_the_next_day(client, city):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
+def test_no_qr_code_is_drawn_on_the_page_and_each_seat_links_to_its_own(client, city):
     from events.services.events import _refresh_event_dates
-    from tests.factories import EventFactory, RegistrationFactory, SessionFactory, UserFactory
+    from tests.factories import SessionFactory
 
     user = UserFactory()
     now = timezone.now()
@@ -390,12 +491,82 @@ def test_my_registrations_folds_past_ones_and_shows_the_qr_only_for_the_next_day
     SessionFactory(event=past, starts_at=now - timedelta(days=30), ends_at=now - timedelta(days=30, hours=-2))
     for event in (soon, later, past):
         _refresh_event_dates(event)
-        RegistrationFactory(event=event, user=user)
+    tomorrow, next_month, last_month = (RegistrationFactory(event=e, user=user) for e in (soon, later, past))
     client.force_login(user)
+
     html = client.get(reverse("registrations:my_registrations")).content.decode()
-    # One QR open (tomorrow), one folded (next month), none for the past event, which is folded itself.
-    assert html.count('<figure class="registration-qr">') == 2
-    assert html.count("Show my check-in code") == 1
-    past_section = html[html.index("my-registrations-past"):]
+
+    assert "<svg" not in html
+    # Tomorrow's code is on its card, as an image of its own URL; next month's is a link away.
+    assert html.count('<figure class="registration-qr">') == 1
+    assert f'src="{reverse("registrations:checkin_qr", args=[tomorrow.pk])}"' in html
+    assert reverse("registrations:checkin_qr", args=[next_month.pk]) not in html
+    assert reverse("registrations:checkin_code", args=[next_month.pk]) in html
+    past_section = _cards(html, "past")
     assert "<details" in past_section.split("Last month")[0]
-    assert "calendar-links" not in past_section
+    assert "calendar-links" not in past_section and "card-calendar" not in past_section
+    assert reverse("registrations:checkin_code", args=[last_month.pk]) not in past_section
+
+
+@pytest.mark.django_db
+def test_the_qr_code_is_its_holders_alone_private_and_kept_by_the_browser(client, city, admin_user):
+    from events.attendance_qr import registration_qr_svg
+
+    holder, stranger = UserFactory(), UserFactory()
+    registration = RegistrationFactory(event=EventFactory(city=city), user=holder)
+    url = reverse("registrations:checkin_qr", args=[registration.pk])
+    client.force_login(holder)
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response.content.decode() == registration_qr_svg(registration)  # the code the scanner reads
+    assert 'xmlns="http://www.w3.org/2000/svg"' in response.content.decode()
+    assert "private" in response["Cache-Control"] and "max-age=86400" in response["Cache-Control"]
+    again = client.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304 and "private" in again["Cache-Control"]
+    page_response = client.get(reverse("registrations:checkin_code", args=[registration.pk]))
+    assert page_response.status_code == 200 and "private" in page_response["Cache-Control"]
+
+    for other in (stranger, admin_user):
+        client.force_login(other)
+        assert client.get(url).status_code == 404
+        assert client.get(reverse("registrations:checkin_code", args=[registration.pk])).status_code == 404
+    # Nor for the holder once the seat is given up or the event called off.
+    client.force_login(holder)
+    Registration.objects.filter(pk=registration.pk).update(status=Registration.Status.CANCELLED)
+    assert client.get(url).status_code == 404
+    Registration.objects.filter(pk=registration.pk).update(status=Registration.Status.CONFIRMED)
+    Event.objects.filter(pk=registration.event_id).update(status=Event.Status.CANCELLED)
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_cards_offer_short_calendar_links_and_past_ones_their_certificate(client, city, settings):
+    from urllib.parse import quote_plus
+
+    from certificates.models import Certificate
+
+    user = UserFactory()
+    single, _next, several, done = _history(user, city, to_come=3, past=1, certified=1)
+    Event.objects.filter(pk=single.event_id).update(summary="Neighbours meet over coffee and talk")
+    client.force_login(user)
+
+    html = page(client.get(reverse("registrations:my_registrations")))
+
+    upcoming = _cards(html, "upcoming")
+    card = upcoming[upcoming.index("Café 0"):upcoming.index("Café 1")]
+    assert reverse("calendars:event_ics", args=[single.event_id]) in card
+    assert "calendar.google.com" in card and "outlook.live.com" in card and "outlook.office.com" in card
+    # The links describe the event by its address alone: the page stays short.
+    assert quote_plus(settings.SITE_URL + reverse("events:event_detail", args=[single.event_id])) in card
+    assert "Neighbours" not in card
+    three = upcoming[upcoming.index("Café 2"):]
+    assert "Download all 3 sessions (.ics)" in three and "calendar.google.com" not in three
+    assert f'{reverse("events:event_detail", args=[several.event_id])}#calendar-links-title' in three
+    certificate = Certificate.objects.get(registration=done)
+    assert reverse("certificates:download", args=[certificate.pk]) in _cards(html, "past")
+    assert "Download my certificate" not in upcoming
+
+
