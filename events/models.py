@@ -368,6 +368,8 @@ class Event(models.Model):
             models.Index(fields=["starts_at", "ends_at", "status"], name="event_listing_idx"),
             models.Index(fields=["city", "starts_at", "ends_at", "status"], name="event_city_listing_idx"),
             models.Index(fields=["status", "ends_at"], name="event_status_end_idx"),
+            # The filtered list's count (city and area chosen): an index-only scan of its own rows.
+            models.Index(fields=["city", "area", "status", "ends_at"], name="event_city_area_end_idx"),
             # A public feed's fingerprint reads only this index (PostgreSQL: an index-only scan).
             models.Index(
                 fields=["city", "ends_at"],
