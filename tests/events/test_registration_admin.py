@@ -628,3 +628,18 @@ def test_the_list_offers_one_click_approve_buttons_and_approve_all(client, organ
     assert re.search(r'<button type="submit">Approve<span class="visually-hidden"> Ana Pop</span></button>', html)
     assert "Approve the 1 pending registration" in html
     assert "<summary>Approve</summary>" not in html
+
+
+def test_a_later_page_lists_its_own_people_in_registration_order(client, organizer, city):
+    event = EventFactory(city=city, capacity=30)
+    question = Question.objects.create(event=event, label="Diet", kind=Question.Kind.SHORT_TEXT, position=0)
+    _seed(event, organizer, 55, [question])
+    client.force_login(organizer)
+
+    page = client.get(list_url(event, page=2)).content.decode()
+
+    names = [f"Seed {i}<" for i in range(55)]
+    shown = [name for name in names if name in page]
+    assert shown == names[50:]
+    assert "answer 54" in page and "answer 49" not in page
+    assert "Position 25" in page  # the 55th person, 25th on the waiting list
