@@ -16,6 +16,7 @@ import mimetypes
 import re
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from io import BytesIO
 from math import ceil
 from typing import TYPE_CHECKING
@@ -254,6 +255,18 @@ def certificate_pdf(certificate: Certificate) -> bytes:
 
 
 def certificates_pdfs(certificates: Sequence[Certificate]) -> list[bytes]:
+    """Many certificates as one PDF each, in the same order (see ``certificates_files``)."""
+    return [file.data for file in certificates_files(certificates)]
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateFile:
+    data: bytes
+    # Characters the file prints as empty boxes (no installed font has them); empty when all print.
+    missing: frozenset[str]
+
+
+def certificates_files(certificates: Sequence[Certificate]) -> list[CertificateFile]:
     """Many certificates laid out as ONE document and written as one PDF each, in the same order.
 
     Each page carries its own language (``{% language %}`` in the template), and each
@@ -281,14 +294,13 @@ def certificates_pdfs(certificates: Sequence[Certificate]) -> list[bytes]:
         single.metadata = _file_metadata(document, certificate)
         # Tagged PDF/A-3a (structure tree, /Lang, displayed title), with the signed
         # credential as an associated file when the certificate has one.
-        files.append(
-            single.write_pdf(
-                pdf_variant=PDF_VARIANT,
-                pdf_tags=True,
-                attachments=[_credential_attachment(certificate)] if certificate.credential_jwt else [],
-                finisher=_unique_associated_files,
-            )
+        data = single.write_pdf(
+            pdf_variant=PDF_VARIANT,
+            pdf_tags=True,
+            attachments=[_credential_attachment(certificate)] if certificate.credential_jwt else [],
+            finisher=_unique_associated_files,
         )
+        files.append(CertificateFile(data=data, missing=_missing_in(single)))
     return files
 
 
@@ -296,6 +308,21 @@ def certificates_pdfs(certificates: Sequence[Certificate]) -> list[bytes]:
 
 _BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
 _BFCHAR_PAIR = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>")
+
+
+def _missing_in(document: Document) -> frozenset[str]:
+    """The characters a just-written document drew with no glyph, from WeasyPrint's own fonts.
+
+    What ``missing_characters`` reads back from the file, known without parsing it again
+    (that parse cost more per certificate than tagging): WeasyPrint gives each character
+    no font covers a glyph id past the font's last one (``Font.missing``), and a glyph
+    id 0 is .notdef.
+    """
+    missing: set[str] = set()
+    for font in document.fonts.values():
+        missing.update(map(chr, font.missing))
+        missing.update(font.to_unicode.get(0, ""))
+    return frozenset(ch for ch in missing if not ch.isspace())
 
 
 def missing_characters(data: bytes) -> set[str]:

@@ -186,6 +186,27 @@ def test_many_certificates_are_cut_into_one_file_each_with_its_own_language(make
 
 
 @pytest.mark.django_db
+def test_each_file_knows_its_own_missing_characters_as_the_file_itself_shows_them(make_attendee):
+    from certificates.models import Certificate
+    from certificates.pdf import certificates_files, missing_characters
+
+    names = ["Ann \ue000 Lee", "王秀英", "Bo \ue001\ue002 Ek", "Jürgen Groß"]
+    registration = make_attendee(full_name="Someone")
+    certificates = [
+        Certificate(
+            number=f"EPI-RIG-2026-00000{i}", event=registration.event, language="en", holder_name=name,
+            event_title=registration.event.title, event_kind="Training", city_name="Riga",
+            first_date=registration.event.starts_at.date(), last_date=registration.event.ends_at.date(), hours=6,
+            sessions_attended=2, sessions_total=2, trainer_names=["Anna Bērziņa"],
+        )
+        for i, name in enumerate(names)
+    ]
+    files = certificates_files(certificates)
+    assert [set(f.missing) for f in files] == [{"\ue000"}, set(), {"\ue001", "\ue002"}, set()]
+    assert [set(f.missing) for f in files] == [missing_characters(f.data) for f in files]
+
+
+@pytest.mark.django_db
 def test_long_names_titles_and_closing_texts_stay_on_one_page(past_event, make_attendee, trainer):
     from certificates.services.certificates import certificate_issue
 
