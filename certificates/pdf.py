@@ -16,6 +16,7 @@ import mimetypes
 import re
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from io import BytesIO
 from math import ceil
 from typing import TYPE_CHECKING
@@ -28,7 +29,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from fontTools.ttLib import TTFont
 from weasyprint import CSS, HTML
 from weasyprint.document import Document, DocumentMetadata
@@ -141,13 +141,20 @@ class CertificateLayoutError(RuntimeError):
 QR_QUIET_ZONE = 4
 
 
-def qr_svg(url: str) -> str:
-    """The URL as an inline SVG QR code, sized by the stylesheet."""
+def qr_image(url: str) -> str:
+    """The URL as a QR code: a PNG data: URI of one pixel per module, sized by the stylesheet.
+
+    A bitmap, not an SVG: WeasyPrint parses an SVG path and writes each of its few hundred
+    runs into the page's content stream, which cost more per certificate than the tagging;
+    a 45 × 45 PNG is one image. The stylesheet draws it with ``image-rendering: pixelated``
+    (``/Interpolate false``, which PDF/A requires anyway), so the modules stay sharp squares
+    at any zoom and on paper.
+    """
     # A fixed mask skips segno's evaluation of all eight (pure Python, most of its time);
     # any mask gives a valid code, scanners do not care which.
     # border=4: the quiet zone of four light modules that ISO/IEC 18004 asks for.
-    return segno.make(url, error="m", micro=False, mask=4).svg_inline(
-        scale=1, border=QR_QUIET_ZONE, omitsize=True, dark="#1d2433", svgclass="qr"
+    return segno.make(url, error="m", micro=False, mask=4).png_data_uri(
+        scale=1, border=QR_QUIET_ZONE, dark="#1d2433"
     )
 
 
@@ -202,7 +209,7 @@ def _pages(certificates: Sequence[Certificate]) -> list[dict]:
                 "title_html": format_html('<span class="event-title">{}</span>', certificate.event_title),
                 "kind_sentence": sentence,
                 "city": city,
-                "qr": mark_safe(qr_svg(certificate.verification_url)),
+                "qr": qr_image(certificate.verification_url),
                 "lookup_url": lookup_url,
                 "density": _density(certificate),
                 # The day of issue on the issuing city's calendar, not UTC's.
@@ -254,6 +261,18 @@ def certificate_pdf(certificate: Certificate) -> bytes:
 
 
 def certificates_pdfs(certificates: Sequence[Certificate]) -> list[bytes]:
+    """Many certificates as one PDF each, in the same order (see ``certificates_files``)."""
+    return [file.data for file in certificates_files(certificates)]
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateFile:
+    data: bytes
+    # Characters the file prints as empty boxes (no installed font has them); empty when all print.
+    missing: frozenset[str]
+
+
+def certificates_files(certificates: Sequence[Certificate]) -> list[CertificateFile]:
     """Many certificates laid out as ONE document and written as one PDF each, in the same order.
 
     Each page carries its own language (``{% language %}`` in the template), and each
@@ -281,14 +300,13 @@ def certificates_pdfs(certificates: Sequence[Certificate]) -> list[bytes]:
         single.metadata = _file_metadata(document, certificate)
         # Tagged PDF/A-3a (structure tree, /Lang, displayed title), with the signed
         # credential as an associated file when the certificate has one.
-        files.append(
-            single.write_pdf(
-                pdf_variant=PDF_VARIANT,
-                pdf_tags=True,
-                attachments=[_credential_attachment(certificate)] if certificate.credential_jwt else [],
-                finisher=_unique_associated_files,
-            )
+        data = single.write_pdf(
+            pdf_variant=PDF_VARIANT,
+            pdf_tags=True,
+            attachments=[_credential_attachment(certificate)] if certificate.credential_jwt else [],
+            finisher=_unique_associated_files,
         )
+        files.append(CertificateFile(data=data, missing=_missing_in(single)))
     return files
 
 
@@ -296,6 +314,21 @@ def certificates_pdfs(certificates: Sequence[Certificate]) -> list[bytes]:
 
 _BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
 _BFCHAR_PAIR = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>")
+
+
+def _missing_in(document: Document) -> frozenset[str]:
+    """The characters a just-written document drew with no glyph, from WeasyPrint's own fonts.
+
+    What ``missing_characters`` reads back from the file, known without parsing it again
+    (that parse cost more per certificate than tagging): WeasyPrint gives each character
+    no font covers a glyph id past the font's last one (``Font.missing``), and a glyph
+    id 0 is .notdef.
+    """
+    missing: set[str] = set()
+    for font in document.fonts.values():
+        missing.update(map(chr, font.missing))
+        missing.update(font.to_unicode.get(0, ""))
+    return frozenset(ch for ch in missing if not ch.isspace())
 
 
 def missing_characters(data: bytes) -> set[str]:

@@ -185,14 +185,14 @@ def _render_and_store(
 ) -> tuple[list[Certificate], list[UnprintableNameError]]:
     """Lay out (tagged PDF/A-3, the signed credential inside), seal if the city has a seal,
     and store the PDFs; the ones that would print empty boxes are refused, not stored."""
-    files = pdf.certificates_pdfs(certificates)
+    files = pdf.certificates_files(certificates)
     sealer = seal.sealer_for(city)
     stored, refused = [], []
-    for certificate, data in zip(certificates, files, strict=True):
-        missing = pdf.missing_characters(data)
-        if missing:
-            refused.append(UnprintableNameError(certificate, missing))
+    for certificate, file in zip(certificates, files, strict=True):
+        if file.missing:
+            refused.append(UnprintableNameError(certificate, set(file.missing)))
             continue
+        data = file.data
         if sealer is not None:
             data = sealer.seal(data)
         name = certificate_upload_to(certificate, certificate.filename)

@@ -144,8 +144,27 @@ def test_qr_code_on_the_certificate_opens_its_verification_page(holder_registrat
 
     certificate = certificate_issue(registration=holder_registration, actor=trainer)
     with certificate.pdf.open("rb") as fh:
-        urls = _qr_urls(fh.read(), tmp_path)
+        data = fh.read()
+    urls = _qr_urls(data, tmp_path)
     assert urls == ["https://events.example.eu/certificates/verify/%s/" % certificate.code]
+    # Sharp modules (no smoothing, as PDF/A asks), and a screen reader hears what the code holds.
+    import pikepdf
+
+    pdf = pikepdf.open(BytesIO(data))
+    (image,) = pdf.pages[0].get_images().values()
+    assert image.Interpolate is False
+    figures = []
+
+    def walk(node):
+        if isinstance(node, pikepdf.Dictionary):
+            if node.get("/S") == "/Figure":
+                figures.append(str(node.get("/Alt", "")))
+            kids = node.get("/K")
+            for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]) if kids is not None else []:
+                walk(kid)
+
+    walk(pdf.Root.StructTreeRoot)
+    assert figures == [certificate.verification_url]
 
     response = client.get(urls[0].removeprefix("https://events.example.eu"))
     assert response.status_code == 200
@@ -183,6 +202,27 @@ def test_many_certificates_are_cut_into_one_file_each_with_its_own_language(make
         assert certificate.number in text
         others = [c.holder_name for c in certificates if c is not certificate]
         assert not any(name in text for name in others)
+
+
+@pytest.mark.django_db
+def test_each_file_knows_its_own_missing_characters_as_the_file_itself_shows_them(make_attendee):
+    from certificates.models import Certificate
+    from certificates.pdf import certificates_files, missing_characters
+
+    names = ["Ann \ue000 Lee", "王秀英", "Bo \ue001\ue002 Ek", "Jürgen Groß"]
+    registration = make_attendee(full_name="Someone")
+    certificates = [
+        Certificate(
+            number=f"EPI-RIG-2026-00000{i}", event=registration.event, language="en", holder_name=name,
+            event_title=registration.event.title, event_kind="Training", city_name="Riga",
+            first_date=registration.event.starts_at.date(), last_date=registration.event.ends_at.date(), hours=6,
+            sessions_attended=2, sessions_total=2, trainer_names=["Anna Bērziņa"],
+        )
+        for i, name in enumerate(names)
+    ]
+    files = certificates_files(certificates)
+    assert [set(f.missing) for f in files] == [{"\ue000"}, set(), {"\ue001", "\ue002"}, set()]
+    assert [set(f.missing) for f in files] == [missing_characters(f.data) for f in files]
 
 
 @pytest.mark.django_db
@@ -410,16 +450,21 @@ def test_default_funding_line_is_printed_in_the_holders_language(make_attendee, 
 
 
 def test_qr_code_keeps_the_standard_quiet_zone_of_four_modules():
-    import re
+    import base64
 
     import segno
+    from PIL import Image
 
-    from certificates.pdf import qr_svg
+    from certificates.pdf import qr_image
 
     url = "https://events.example.eu/certificates/verify/0rp_u-w723M9c3a2/"
     modules = segno.make(url, error="m", micro=False, mask=4).symbol_size(border=0)[0]
-    svg = qr_svg(url)
-    size = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))
-    assert size == modules + 2 * 4
-    # The first dark module starts four modules in.
-    assert re.search(r'd="M4 4\.5', svg)
+    header, data = qr_image(url).split(",", 1)
+    assert header == "data:image/png;base64"
+    with Image.open(BytesIO(base64.b64decode(data))) as image:
+        image = image.convert("L")
+        assert image.size == (modules + 2 * 4, modules + 2 * 4)  # one pixel per module
+        dark = [(x, y) for y in range(image.height) for x in range(image.width) if image.getpixel((x, y)) < 128]
+    # The first dark module is four modules in, and so is the last one from the far edges.
+    assert min(x for x, _ in dark) == min(y for _, y in dark) == 4
+    assert max(x for x, _ in dark) == max(y for _, y in dark) == modules + 4 - 1
