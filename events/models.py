@@ -165,11 +165,8 @@ class AfterFetchQuerySet(models.QuerySet):
                 step(self._result_cache)
 
 
-def attach_listing_counts(events: list) -> None:
-    """``confirmed_count`` and ``session_count`` of each event, in one query over their ids."""
-    by_pk = {event.pk: event for event in events}
-    if not by_pk:
-        return
+def _confirmed_count():
+    """An event's confirmed registrations, as an expression on the event's query (``OuterRef("pk")``)."""
     confirmed = (
         Registration.objects.filter(event=OuterRef("pk"), status=Registration.Status.CONFIRMED)
         .order_by()
@@ -177,12 +174,20 @@ def attach_listing_counts(events: list) -> None:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    return Coalesce(Subquery(confirmed, output_field=IntegerField()), 0)
+
+
+def attach_listing_counts(events: list) -> None:
+    """``confirmed_count`` and ``session_count`` of each event, in one query over their ids."""
+    by_pk = {event.pk: event for event in events}
+    if not by_pk:
+        return
     sessions = Session.objects.filter(event=OuterRef("pk")).order_by().values("event").annotate(n=Count("pk")).values("n")
     rows = (
         Event.objects.filter(pk__in=by_pk)
         .order_by()
         .annotate(
-            c=Coalesce(Subquery(confirmed, output_field=IntegerField()), 0),
+            c=_confirmed_count(),
             s=Coalesce(Subquery(sessions, output_field=IntegerField()), 0),
         )
         .values_list("pk", "c", "s")
@@ -229,14 +234,7 @@ class EventQuerySet(AfterFetchQuerySet):
     def with_confirmed_count(self):
         """``confirmed_count`` as an SQL annotation, for a list sorted by it (the admin's); a page
         that only shows the figure uses ``for_listing``, which counts the fetched rows alone."""
-        confirmed = (
-            Registration.objects.filter(event=OuterRef("pk"), status=Registration.Status.CONFIRMED)
-            .order_by()
-            .values("event")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return self.annotate(confirmed_count=Coalesce(Subquery(confirmed, output_field=IntegerField()), 0))
+        return self.annotate(confirmed_count=_confirmed_count())
 
     def for_listing(self):
         """Events as lists and the event page show them: with their city, ``confirmed_count`` and
